@@ -1,0 +1,344 @@
+"""Editorial page types and the site-wide settings editors change in the Wagtail admin."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.html import strip_tags
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import Tag, TaggedItemBase
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page, PageManager
+from wagtail.query import PageQuerySet
+from wagtail.search import index
+
+from cms.blocks import BodyBlock, NavigationLinkBlock
+from cms.pagination import paginate
+
+
+class BasePage(Page):
+    """SEO and social-card fields every public page shares, kept in one place."""
+
+    social_image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Shown when the page is shared on social media. 1200×630 works best.",
+    )
+    social_text = models.CharField(
+        max_length=300, blank=True, help_text="Text for social cards; defaults to the summary."
+    )
+
+    promote_panels = [
+        *Page.promote_panels,
+        MultiFieldPanel([FieldPanel("social_image"), FieldPanel("social_text")], "Social cards"),
+    ]
+
+    class Meta:
+        abstract = True
+
+    def absolute_url(self, request) -> str:
+        """This page's full URL as the visitor reached the site; shared links, feeds and
+        structured data all use it, so they always agree with the canonical URL."""
+        return request.build_absolute_uri(self.get_url(request))
+
+    @property
+    def summary(self) -> str:
+        """A plain-text description of the page for listings, meta tags and feeds."""
+        return self.search_description
+
+    @property
+    def meta_description(self) -> str:
+        return self.search_description or self.summary
+
+    @property
+    def card_text(self) -> str:
+        return self.social_text or self.meta_description
+
+    @property
+    def card_image(self):
+        return self.social_image
+
+    @property
+    def og_type(self) -> str:
+        return "website"
+
+
+class HomePage(BasePage):
+    intro = RichTextField(features=["bold", "italic", "link"], blank=True)
+    featured_post = models.ForeignKey(
+        "cms.BlogPage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Shown first and large; the latest posts follow it.",
+    )
+    body = StreamField(
+        BodyBlock(),
+        blank=True,
+        help_text="Anything else for the home page, such as featured products.",
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("featured_post"),
+        FieldPanel("body"),
+    ]
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["cms.BlogIndexPage", "cms.StandardPage"]
+    max_count = 1
+
+    LATEST_POSTS = 6
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        posts = BlogPage.objects.live().public().in_site(self.get_site()).for_listing()
+        # The featured post is looked up among live, public posts so an unpublished one never shows.
+        featured = posts.filter(pk=self.featured_post_id).first() if self.featured_post_id else None
+        if featured is not None:
+            posts = posts.exclude(pk=featured.pk)
+        context["featured_post"] = featured
+        context["latest_posts"] = posts[: self.LATEST_POSTS]
+        return context
+
+
+class BlogIndexPage(RoutablePageMixin, BasePage):
+    """The blog: newest posts first, with tag pages and a monthly archive."""
+
+    intro = RichTextField(features=["bold", "italic", "link"], blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.BlogPage"]
+
+    def posts(self):
+        return BlogPage.objects.live().public().child_of(self).for_listing()
+
+    def archive_months(self) -> list[dict]:
+        """Each month that has posts, newest first, with its post count (one query)."""
+        return list(
+            BlogPage.objects.live()
+            .public()
+            .child_of(self)
+            .annotate(month=TruncMonth("date"))
+            .values("month")
+            .annotate(count=Count("pk"))
+            .order_by("-month")
+        )
+
+    def render_listing(self, request, posts, **extra):
+        context = self.get_context(request)
+        context["posts"] = paginate(request, posts, settings.QUIRE_POSTS_PER_PAGE)
+        context["archive_months"] = self.archive_months()
+        context.update(extra)
+        return self.render(request, context_overrides=context)
+
+    @path("")
+    def all_posts(self, request):
+        return self.render_listing(request, self.posts())
+
+    @path("tag/<str:tag>/", name="tag")
+    def posts_by_tag(self, request, tag):
+        tag = get_object_or_404(Tag, slug=tag)
+        posts = self.posts().filter(tags=tag)
+        if not posts.exists():
+            raise Http404("No posts have this tag.")
+        return self.render_listing(request, posts, tag=tag)
+
+    @path("archive/<int:year>/<int:month>/", name="archive")
+    def posts_by_month(self, request, year, month):
+        try:
+            first_day = datetime.date(year, month, 1)
+        except ValueError as exc:
+            raise Http404("No such month.") from exc
+        posts = self.posts().filter(date__year=year, date__month=month)
+        return self.render_listing(request, posts, archive_month=first_day)
+
+
+class BlogPageTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "cms.BlogPage", related_name="tagged_items", on_delete=models.CASCADE
+    )
+
+
+class BlogPageQuerySet(PageQuerySet):
+    def for_listing(self):
+        """Newest first, with what a listing card shows fetched up front (no query per post)."""
+        return (
+            self.select_related("cover_image")
+            .prefetch_related("cover_image__renditions")
+            .order_by("-date", "-pk")
+        )
+
+
+class BlogPage(BasePage):
+    """A post: the writer's long-form article with quotes, images and videos."""
+
+    date = models.DateField("Post date", default=datetime.date.today)
+    author = models.CharField(max_length=120, blank=True)
+    intro = models.TextField(
+        "Summary",
+        max_length=600,
+        help_text="One or two sentences shown in listings, feeds, search results and cards.",
+    )
+    cover_image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    tags = ClusterTaggableManager(through=BlogPageTag, blank=True)
+    body = StreamField(BodyBlock())
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel([FieldPanel("date"), FieldPanel("author"), FieldPanel("tags")], "Byline"),
+        FieldPanel("intro"),
+        FieldPanel("cover_image"),
+        FieldPanel("body"),
+    ]
+
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("intro"),
+        index.SearchField("body"),
+        index.FilterField("date"),
+    ]
+
+    parent_page_types = ["cms.BlogIndexPage"]
+    subpage_types = []
+
+    objects = PageManager.from_queryset(BlogPageQuerySet)()
+
+    @property
+    def summary(self) -> str:
+        return self.intro
+
+    @property
+    def card_image(self):
+        return self.social_image or self.cover_image
+
+    @property
+    def og_type(self) -> str:
+        return "article"
+
+    @cached_property
+    def word_count(self) -> int:
+        return len(re.findall(r"\w+", strip_tags(" ".join(_strings_in(self.body.raw_data)))))
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, round(self.word_count / settings.QUIRE_WORDS_PER_MINUTE))
+
+    def siblings(self):
+        return BlogPage.objects.live().public().sibling_of(self, inclusive=False)
+
+    def previous_post(self) -> BlogPage | None:
+        older = Q(date__lt=self.date) | Q(date=self.date, pk__lt=self.pk)
+        return self.siblings().filter(older).order_by("-date", "-pk").first()
+
+    def next_post(self) -> BlogPage | None:
+        newer = Q(date__gt=self.date) | Q(date=self.date, pk__gt=self.pk)
+        return self.siblings().filter(newer).order_by("date", "pk").first()
+
+    def related_posts(self, tags, limit: int = 3):
+        """Other posts sharing the most tags with this one, newest first among equals."""
+        if not tags:
+            return BlogPage.objects.none()
+        return (
+            self.siblings()
+            .filter(tags__in=[tag.pk for tag in tags])
+            .annotate(shared_tags=Count("pk"))
+            .order_by("-shared_tags", "-date", "-pk")
+            .select_related("cover_image")[:limit]
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        tags = list(self.tags.all())
+        context["tags"] = tags
+        context["blog_index"] = self.get_parent()
+        context["previous_post"] = self.previous_post()
+        context["next_post"] = self.next_post()
+        context["related_posts"] = self.related_posts(tags)
+        return context
+
+
+def _strings_in(data):
+    """Every string inside a StreamField's raw JSON, for counting words."""
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, Mapping):
+        for key, value in data.items():
+            if key not in {"type", "id", "url", "source_url", "level", "tone"}:
+                yield from _strings_in(value)
+    elif isinstance(data, Sequence):
+        for item in data:
+            yield from _strings_in(item)
+
+
+class StandardPage(BasePage):
+    """A plain page such as About, Terms or Privacy."""
+
+    intro = models.TextField(blank=True, max_length=600)
+    body = StreamField(BodyBlock(), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+
+    parent_page_types = ["cms.HomePage", "cms.StandardPage"]
+    subpage_types = ["cms.StandardPage"]
+
+    @property
+    def summary(self) -> str:
+        return self.search_description or self.intro
+
+
+@register_setting(icon="list-ul")
+class NavigationSettings(BaseSiteSetting):
+    """The header and footer menus, shared by the blog and the shop."""
+
+    header_links = StreamField([("link", NavigationLinkBlock())], blank=True)
+    footer_links = StreamField([("link", NavigationLinkBlock())], blank=True)
+
+    panels = [FieldPanel("header_links"), FieldPanel("footer_links")]
+
+    class Meta:
+        verbose_name = "navigation"
+
+
+@register_setting(icon="site")
+class SiteIdentity(BaseSiteSetting):
+    """What the site says about itself in the header, footer and social cards."""
+
+    tagline = models.CharField(max_length=160, blank=True)
+    footer_text = models.CharField(max_length=300, blank=True)
+    twitter_handle = models.CharField(
+        max_length=30, blank=True, help_text="Without the @, for Twitter/X cards."
+    )
+    default_social_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "site identity"

@@ -1,0 +1,28 @@
+"""Structured data (JSON-LD) describing pages to search engines."""
+
+from django.http import HttpRequest
+
+from cms.models import BlogPage
+
+
+def blog_posting(page: BlogPage, request: HttpRequest, image_url: str | None) -> dict:
+    """schema.org BlogPosting for a post, with absolute URLs."""
+    url = page.absolute_url(request)
+    data = {
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "url": url,
+        "headline": page.title[:110],
+        "description": page.intro,
+        "datePublished": page.date.isoformat(),
+        "wordCount": page.word_count,
+        "publisher": {"@type": "Organization", "name": page.get_site().site_name or "Quire"},
+    }
+    if page.last_published_at:
+        data["dateModified"] = page.last_published_at.isoformat()
+    if page.author:
+        data["author"] = {"@type": "Person", "name": page.author}
+    if image_url:
+        data["image"] = image_url
+    return data

@@ -1,0 +1,57 @@
+import json
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from cms import seo, sharing
+
+register = template.Library()
+
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.simple_tag(takes_context=True)
+def absolute_page_url(context, page) -> str:
+    return page.absolute_url(context["request"])
+
+
+@register.simple_tag
+def share_links_for(url: str, title: str) -> list[sharing.ShareLink]:
+    return sharing.share_links(url, title)
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, url: str) -> str:
+    """`url` as an absolute URL on this site (social cards and JSON-LD need absolute URLs)."""
+    if not url or url.startswith(("http://", "https://")):
+        return url
+    return context["request"].build_absolute_uri(url)
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context) -> str:
+    """This page's address without tracking or filter parameters; only ?page=N is kept."""
+    request = context["request"]
+    url = request.build_absolute_uri(request.path)
+    page_number = request.GET.get("page")
+    if page_number and page_number.isdigit() and page_number != "1":
+        url += f"?page={page_number}"
+    return url
+
+
+@register.simple_tag(takes_context=True)
+def blog_posting_jsonld(context, page, image_url=None):
+    data = seo.blog_posting(page, context["request"], image_url)
+    payload = json.dumps(data, ensure_ascii=False).translate(_JSON_SCRIPT_ESCAPES)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
+
+
+@register.filter
+def is_current(href: str, path: str) -> bool:
+    """Whether a menu link points at the current page or the section it is in."""
+    if not href or href.startswith(("http://", "https://", "mailto:")):
+        return False
+    if href == "/":
+        return path == "/"
+    return path == href or path.startswith(href.rstrip("/") + "/")

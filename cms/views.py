@@ -1,0 +1,39 @@
+"""Views outside the page tree: search, robots.txt and the favicon."""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+from wagtail.models import Site
+
+from cms.models import BlogPage
+from cms.pagination import paginate
+
+SEARCH_QUERY_MAX_LENGTH = 200
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """Search posts; result pages are marked noindex so they never compete with the posts."""
+    query = request.GET.get("q", "").strip()[:SEARCH_QUERY_MAX_LENGTH]
+    results = None
+    if query:
+        posts = BlogPage.objects.live().public()
+        site = Site.find_for_request(request)
+        if site is not None:
+            posts = posts.in_site(site)
+        results = paginate(request, posts.search(query, fields=None), settings.QUIRE_POSTS_PER_PAGE)
+    return render(request, "cms/search.html", {"query": query, "results": results, "noindex": True})
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    return render(request, "robots.txt", content_type="text/plain")
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    return redirect(static("favicon.svg"), permanent=True)

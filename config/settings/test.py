@@ -1,0 +1,32 @@
+"""The test suite: fast hashing, no outgoing network, media in a throwaway folder."""
+
+import tempfile
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = "test-secret-key"
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = tempfile.mkdtemp(prefix="quire-test-media-")
+WAGTAILADMIN_BASE_URL = "http://testserver"
+
+# Tests must never reach the internet. The oEmbed finder is pointed at a closed loopback port,
+# which is what an unreachable provider looks like; tests that need a working provider start
+# their own on loopback and override this setting.
+WAGTAILEMBEDS_FINDERS = [
+    {
+        "class": "wagtail.embeds.finders.oembed",
+        "providers": [
+            {
+                "endpoint": "http://127.0.0.1:9/oembed",
+                "urls": [
+                    r"^https?://(?:[-\w]+\.)?youtube\.com/watch.+$",
+                    r"^https?://youtu\.be/.+$",
+                    r"^https?://(?:www\.)?vimeo\.com/.+$",
+                ],
+            }
+        ],
+    }
+]

@@ -1,0 +1,44 @@
+// Small progressive enhancements. Every feature works without this file.
+(function () {
+  "use strict";
+  document.documentElement.classList.replace("no-js", "js");
+
+  document.addEventListener("DOMContentLoaded", function () {
+    // Phone menu: without JavaScript the menu is simply always shown.
+    var toggle = document.querySelector(".menu-toggle");
+    var menu = document.getElementById("main-menu");
+    if (toggle && menu) {
+      toggle.hidden = false;
+      toggle.addEventListener("click", function () {
+        var open = toggle.getAttribute("aria-expanded") === "true";
+        toggle.setAttribute("aria-expanded", String(!open));
+      });
+    }
+
+    // "Copy link" under each post, only where the clipboard can be written.
+    document.querySelectorAll("[data-copy-link]").forEach(function (button) {
+      if (!navigator.clipboard) return;
+      var status = button.parentNode.querySelector(".copy-status");
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(button.dataset.copyLink).then(
+          function () { status.textContent = "Link copied."; },
+          function () { status.textContent = "Could not copy; copy the address bar instead."; }
+        );
+      });
+    });
+
+    // Video players load from their provider only after the reader asks.
+    document.querySelectorAll("[data-embed-play]").forEach(function (button) {
+      var template = button.parentNode.querySelector("template[data-embed-player]");
+      if (!template) return;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var player = document.createElement("div");
+        player.className = "embed__player";
+        player.appendChild(template.content.cloneNode(true));
+        button.replaceWith(player);
+      });
+    });
+  });
+})();

@@ -1,0 +1,80 @@
+"""Factories for the editorial models; pages are created under a parent the Wagtail way."""
+
+import datetime
+import io
+
+import factory
+from django.core.files.images import ImageFile
+from django.utils.text import slugify
+from PIL import Image as PILImage
+from wagtail.images import get_image_model
+from wagtail.models import Page
+
+from cms.models import BlogIndexPage, BlogPage, HomePage, StandardPage
+
+
+class PageFactory(factory.django.DjangoModelFactory):
+    """Builds a page and adds it under `parent` (the tree root when none is given), published."""
+
+    title = factory.Sequence(lambda n: f"Page {n}")
+    slug = factory.LazyAttribute(lambda page: slugify(page.title)[:200])
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, parent=None, tags=(), **kwargs):
+        page = model_class(**kwargs)
+        for tag in tags:
+            page.tags.add(tag)
+        parent = parent or Page.get_first_root_node()
+        parent.add_child(instance=page)
+        page.save_revision().publish()
+        return page
+
+
+class HomePageFactory(PageFactory):
+    title = "Home"
+    slug = "home-test"
+
+    class Meta:
+        model = HomePage
+
+
+class BlogIndexPageFactory(PageFactory):
+    title = "Blog"
+    slug = "blog"
+
+    class Meta:
+        model = BlogIndexPage
+
+
+class BlogPageFactory(PageFactory):
+    title = factory.Sequence(lambda n: f"Post number {n}")
+    date = factory.Sequence(lambda n: datetime.date(2026, 1, 1) + datetime.timedelta(days=n))
+    author = "Ruth Calder"
+    intro = factory.LazyAttribute(lambda post: f"A summary of {post.title}.")
+    body = factory.LazyFunction(
+        lambda: [{"type": "paragraph", "value": "<p>Words, and more words.</p>"}]
+    )
+
+    class Meta:
+        model = BlogPage
+
+
+class StandardPageFactory(PageFactory):
+    title = "About"
+    slug = "about"
+    intro = "About this site."
+
+    class Meta:
+        model = StandardPage
+
+
+def make_image(title: str = "A picture", size=(640, 360)):
+    """A real PNG stored through Wagtail's image model."""
+    buffer = io.BytesIO()
+    PILImage.new("RGB", size, "#7a2e1d").save(buffer, format="PNG")
+    return get_image_model().objects.create(
+        title=title, file=ImageFile(buffer, name=title.lower().replace(" ", "-") + ".png")
+    )
