@@ -197,7 +197,7 @@ class NavigationLinkBlock(blocks.StructBlock):
         value = super().clean(value)
         if bool(value.get("page")) == bool(value.get("url")):
             raise StructBlockValidationError(
-                block_errors={"url": ValidationError("Choose a page or enter a URL, not both.")}
+                block_errors={"url": ValidationError("Choose either a page or a URL, and only one of them.")}
             )
         return value
 

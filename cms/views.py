@@ -1,5 +1,7 @@
 """Views outside the page tree: search, robots.txt and the favicon."""
 
+import re
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,13 +20,16 @@ SEARCH_QUERY_MAX_LENGTH = 200
 def search(request: HttpRequest) -> HttpResponse:
     """Search posts; result pages are marked noindex so they never compete with the posts."""
     query = request.GET.get("q", "").strip()[:SEARCH_QUERY_MAX_LENGTH]
+    # Only words reach the search backend: quotes and operators mean different things (or
+    # errors) to SQLite's FTS5 and PostgreSQL's tsquery, and readers never intend them.
+    terms = " ".join(re.findall(r"\w+", query))
     results = None
-    if query:
+    if terms:
         posts = BlogPage.objects.live().public()
         site = Site.find_for_request(request)
         if site is not None:
             posts = posts.in_site(site)
-        results = paginate(request, posts.search(query, fields=None), settings.QUIRE_POSTS_PER_PAGE)
+        results = paginate(request, posts.search(terms), settings.QUIRE_POSTS_PER_PAGE)
     return render(request, "cms/search.html", {"query": query, "results": results, "noindex": True})
 
 
