@@ -168,9 +168,11 @@ class NavigationLinkValue(blocks.StructValue):
 
     @property
     def href(self) -> str:
+        """Where the link goes; empty when its page was deleted or unpublished, so menus
+        skip it rather than show a dead link."""
         page = self.get("page")
         if page is not None:
-            return page.url
+            return page.url if page.live else ""
         return self.get("url") or ""
 
     @property
@@ -197,7 +199,9 @@ class NavigationLinkBlock(blocks.StructBlock):
         value = super().clean(value)
         if bool(value.get("page")) == bool(value.get("url")):
             raise StructBlockValidationError(
-                block_errors={"url": ValidationError("Choose either a page or a URL, and only one of them.")}
+                block_errors={
+                    "url": ValidationError("Choose either a page or a URL, and only one of them.")
+                }
             )
         return value
 

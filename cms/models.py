@@ -110,7 +110,7 @@ class HomePage(BasePage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        posts = BlogPage.objects.live().public().in_site(self.get_site()).for_listing()
+        posts = BlogPage.objects.live().public().descendant_of(self).for_listing()
         # The featured post is looked up among live, public posts so an unpublished one never shows.
         featured = posts.filter(pk=self.featured_post_id).first() if self.featured_post_id else None
         if featured is not None:
@@ -145,9 +145,11 @@ class BlogIndexPage(RoutablePageMixin, BasePage):
             .order_by("-month")
         )
 
-    def render_listing(self, request, posts, **extra):
+    def render_listing(self, request, posts, empty_is_404=False, **extra):
         context = self.get_context(request)
         context["posts"] = paginate(request, posts, settings.QUIRE_POSTS_PER_PAGE)
+        if empty_is_404 and not context["posts"].paginator.count:
+            raise Http404("No posts here.")
         context["archive_months"] = self.archive_months()
         context.update(extra)
         return self.render(request, context_overrides=context)
@@ -159,10 +161,9 @@ class BlogIndexPage(RoutablePageMixin, BasePage):
     @path("tag/<str:tag>/", name="tag")
     def posts_by_tag(self, request, tag):
         tag = get_object_or_404(Tag, slug=tag)
-        posts = self.posts().filter(tags=tag)
-        if not posts.exists():
-            raise Http404("No posts have this tag.")
-        return self.render_listing(request, posts, tag=tag)
+        return self.render_listing(
+            request, self.posts().filter(tags=tag), empty_is_404=True, tag=tag
+        )
 
     @path("archive/<int:year>/<int:month>/", name="archive")
     def posts_by_month(self, request, year, month):

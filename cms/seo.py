@@ -1,6 +1,7 @@
 """Structured data (JSON-LD) describing pages to search engines."""
 
 from django.http import HttpRequest
+from wagtail.models import Site
 
 from cms.models import BlogPage
 
@@ -8,6 +9,8 @@ from cms.models import BlogPage
 def blog_posting(page: BlogPage, request: HttpRequest, image_url: str | None) -> dict:
     """schema.org BlogPosting for a post, with absolute URLs."""
     url = page.absolute_url(request)
+    site = Site.find_for_request(request)  # cached on the request, unlike page.get_site()
+    site_name = (site.site_name if site else "") or "Quire"
     data = {
         "@context": "https://schema.org",
         "@type": "BlogPosting",
@@ -17,7 +20,7 @@ def blog_posting(page: BlogPage, request: HttpRequest, image_url: str | None) ->
         "description": page.intro,
         "datePublished": page.date.isoformat(),
         "wordCount": page.word_count,
-        "publisher": {"@type": "Organization", "name": page.get_site().site_name or "Quire"},
+        "publisher": {"@type": "Organization", "name": site_name},
     }
     if page.last_published_at:
         data["dateModified"] = page.last_published_at.isoformat()
