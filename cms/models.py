@@ -279,9 +279,10 @@ class BlogPage(BasePage):
         tags = list(self.tags.all())
         context["tags"] = tags
         context["blog_index"] = self.get_parent()
-        context["previous_post"] = self.previous_post()
-        context["next_post"] = self.next_post()
-        context["related_posts"] = self.related_posts(tags)
+        if self.pk is not None:  # a preview of a post not saved yet has no place among the rest
+            context["previous_post"] = self.previous_post()
+            context["next_post"] = self.next_post()
+            context["related_posts"] = self.related_posts(tags)
         return context
 
 

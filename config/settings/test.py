@@ -1,6 +1,7 @@
 """The test suite: fast hashing, no outgoing network, media in a throwaway folder."""
 
 import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
 
@@ -30,3 +31,8 @@ WAGTAILEMBEDS_FINDERS = [
         ],
     }
 ]
+
+# A file, not SQLite's in-memory database: the live server for browser tests then gets its own
+# connection, as it would in production, instead of sharing the test thread's.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(MEDIA_ROOT) / "test-db.sqlite3")}  # noqa: F405
