@@ -77,7 +77,8 @@ class LatestPostsFeed(Feed):
         return post.absolute_url(self.request)
 
     def item_pubdate(self, post):
-        return timezone.make_aware(datetime.combine(post.date, time(9, 0)))
+        # Posts carry a date, not a time: midnight in the site's time zone.
+        return timezone.make_aware(datetime.combine(post.date, time.min))
 
     def item_updateddate(self, post):
         return post.last_published_at

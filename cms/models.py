@@ -25,7 +25,7 @@ from wagtail.models import Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
-from cms.blocks import BodyBlock, NavigationLinkBlock
+from cms.blocks import INLINE_FEATURES, BodyBlock, NavigationLinkBlock
 from cms.pagination import paginate
 
 
@@ -80,7 +80,7 @@ class BasePage(Page):
 
 
 class HomePage(BasePage):
-    intro = RichTextField(features=["bold", "italic", "link"], blank=True)
+    intro = RichTextField(features=INLINE_FEATURES, blank=True)
     featured_post = models.ForeignKey(
         "cms.BlogPage",
         null=True,
@@ -123,7 +123,7 @@ class HomePage(BasePage):
 class BlogIndexPage(RoutablePageMixin, BasePage):
     """The blog: newest posts first, with tag pages and a monthly archive."""
 
-    intro = RichTextField(features=["bold", "italic", "link"], blank=True)
+    intro = RichTextField(features=INLINE_FEATURES, blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
 

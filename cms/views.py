@@ -41,4 +41,6 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def favicon(request: HttpRequest) -> HttpResponse:
-    return redirect(static("favicon.svg"), permanent=True)
+    """Browsers ask for /favicon.ico whatever the page says. Not a permanent redirect, because
+    the static file's hashed name changes with its content in production."""
+    return redirect(static("favicon.svg"))

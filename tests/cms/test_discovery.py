@@ -88,4 +88,6 @@ def test_favicon_is_served(client, home):
     page = BeautifulSoup(client.get("/").content, "html.parser")
 
     assert page.find("link", rel="icon")["href"].endswith("favicon.svg")
-    assert client.get("/favicon.ico").status_code == 301
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"].endswith("favicon.svg")
