@@ -79,10 +79,9 @@ class FigureBlock(blocks.StructBlock):
 class VideoEmbedValue(blocks.StructValue):
     @cached_property
     def embed(self):
-        """The provider's player, or None; a prefetched embed saves the lookup."""
-        if hasattr(self, "prefetched_embed"):
-            return self.prefetched_embed or embeds.find_embed(self["url"])
-        return embeds.find_embed(self["url"])
+        """The provider's player, or None; an embed prefetched for the whole body saves the
+        lookup."""
+        return getattr(self, "prefetched_embed", None) or embeds.find_embed(self["url"])
 
     @property
     def link_text(self) -> str:

@@ -285,11 +285,12 @@ def _child(parent: Page, model, slug: str, **fields):
     return page, True
 
 
-def _home_page() -> HomePage:
+def _home_page() -> tuple[HomePage, bool]:
     """The site's home page, replacing Wagtail's placeholder "Welcome" page on first load."""
     site = Site.objects.filter(is_default_site=True).first()
     home = HomePage.objects.first()
-    if home is None:
+    made = home is None
+    if made:
         root = Page.get_first_root_node()
         home = HomePage(
             title="Notes from a dirty old town",
@@ -308,24 +309,24 @@ def _home_page() -> HomePage:
     elif site.root_page_id != home.pk:
         placeholder = site.root_page
         site.root_page = home
-        site.site_name = site.site_name or "Quire"
-        site.save()
+        site.save(update_fields=["root_page"])
         if placeholder.specific_class is Page and not placeholder.get_children().exists():
             placeholder.delete()
     if not site.site_name:
         site.site_name = "Quire"
         site.save(update_fields=["site_name"])
-    return home
+    return home, made
 
 
 @transaction.atomic
-def load_demo_site(stdout=None) -> dict[str, int]:
+def load_demo_site() -> dict[str, int]:
     """Build the demo site; returns how many things were created (all zero on a second run)."""
     created = {"pages": 0, "images": 0}
     image_model = get_image_model()
     images_before = image_model.objects.count()
 
-    home = _home_page()
+    home, made = _home_page()
+    created["pages"] += made
     site = Site.objects.get(root_page=home)
     images = {
         "Gasworks at dusk": _demo_image("Gasworks at dusk", ("#2d3142", "#4f5d75")),

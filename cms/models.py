@@ -146,13 +146,19 @@ class BlogIndexPage(RoutablePageMixin, BasePage):
         )
 
     def render_listing(self, request, posts, empty_is_404=False, **extra):
-        context = self.get_context(request)
-        context["posts"] = paginate(request, posts, settings.QUIRE_POSTS_PER_PAGE)
-        if empty_is_404 and not context["posts"].paginator.count:
+        """Render one page of `posts`. Tag and month pages with no posts are 404s, so the
+        space of crawlable listing URLs stays finite."""
+        page_of_posts = paginate(request, posts, settings.QUIRE_POSTS_PER_PAGE)
+        if empty_is_404 and not page_of_posts.paginator.count:
             raise Http404("No posts here.")
-        context["archive_months"] = self.archive_months()
-        context.update(extra)
-        return self.render(request, context_overrides=context)
+        return self.render(
+            request,
+            context_overrides={
+                "posts": page_of_posts,
+                "archive_months": self.archive_months(),
+                **extra,
+            },
+        )
 
     @path("")
     def all_posts(self, request):
@@ -172,7 +178,7 @@ class BlogIndexPage(RoutablePageMixin, BasePage):
         except ValueError as exc:
             raise Http404("No such month.") from exc
         posts = self.posts().filter(date__year=year, date__month=month)
-        return self.render_listing(request, posts, archive_month=first_day)
+        return self.render_listing(request, posts, empty_is_404=True, archive_month=first_day)
 
 
 class BlogPageTag(TaggedItemBase):

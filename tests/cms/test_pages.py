@@ -93,8 +93,17 @@ def test_monthly_archive_lists_posts_of_that_month(client, blog, make_post):
     assert archive_links == ["November 2026", "October 2026"]
 
 
-@pytest.mark.parametrize("path", ["/blog/archive/2026/13/", "/blog/archive/2026/0/"])
-def test_impossible_archive_month_is_404(client, blog, path):
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/blog/archive/2026/13/",
+        "/blog/archive/2026/0/",
+        "/blog/archive/0/1/",
+        "/blog/archive/2025/5/",
+    ],
+)
+def test_impossible_or_empty_archive_month_is_404(client, blog, make_post, path):
+    make_post(date=datetime.date(2026, 11, 1))
     assert client.get(path).status_code == 404
 
 
