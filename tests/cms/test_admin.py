@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 from wagtail.models import Page
+from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
 from cms.blocks import BodyBlock
@@ -115,21 +116,20 @@ def test_editor_creates_a_home_page_at_the_root(admin_client, db):
     assert page.depth == 2
 
 
-@pytest.mark.parametrize(
-    "model, allowed_parents",
-    [
-        (HomePage, {Page}),
-        (BlogIndexPage, {HomePage}),
-        (BlogPage, {BlogIndexPage}),
-        (StandardPage, {HomePage, StandardPage}),
-    ],
-)
-def test_page_types_only_go_where_they_belong(model, allowed_parents):
-    assert set(model.allowed_parent_page_models()) == allowed_parents
+class PageTreeRules(WagtailPageTestCase):
+    """Each page type can only be added where it makes sense in the tree."""
 
+    def test_home_page_sits_at_the_root_and_holds_the_blog_and_plain_pages(self):
+        self.assertAllowedParentPageTypes(HomePage, {Page})
+        self.assertAllowedSubpageTypes(HomePage, {BlogIndexPage, StandardPage})
 
-def test_posts_cannot_have_children():
-    assert BlogPage.allowed_subpage_models() == []
+    def test_posts_live_in_a_blog_and_have_no_children(self):
+        self.assertAllowedParentPageTypes(BlogPage, {BlogIndexPage})
+        self.assertAllowedSubpageTypes(BlogPage, set())
+        self.assertAllowedSubpageTypes(BlogIndexPage, {BlogPage})
+
+    def test_plain_pages_nest_under_home_or_each_other(self):
+        self.assertAllowedParentPageTypes(StandardPage, {HomePage, StandardPage})
 
 
 def test_editor_previews_an_unsaved_post(admin_client, blog):
