@@ -13,6 +13,7 @@ from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.images.blocks import ImageBlock
 
 from cms import embeds
+from shop.blocks import FeaturedProductBlock
 
 INLINE_FEATURES = ["bold", "italic", "link"]
 PARAGRAPH_FEATURES = ["bold", "italic", "link", "ol", "ul", "document-link"]
@@ -160,6 +161,7 @@ class BodyBlock(blocks.StreamBlock):
     embed = VideoEmbedBlock()
     separator = SeparatorBlock()
     callout = CalloutBlock()
+    product = FeaturedProductBlock()
 
 
 class NavigationLinkValue(blocks.StructValue):

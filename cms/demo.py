@@ -13,6 +13,7 @@ import uuid
 
 from django.core.files.images import ImageFile
 from django.db import transaction
+from django.urls import reverse
 from PIL import Image as PILImage
 from PIL import ImageDraw
 from wagtail.images import get_image_model
@@ -26,6 +27,7 @@ from cms.models import (
     SiteIdentity,
     StandardPage,
 )
+from shop.models import Product
 
 SOURCE_TITLE = "Inspectors give town hall canteen a clean bill of health"
 SOURCE_URL = "https://www.example.org/news/2026/11/town-hall-canteen-inspection"
@@ -239,6 +241,81 @@ POSTS = [
 ]
 
 
+PRODUCTS = [
+    {
+        "slug": "dirty-old-town",
+        "title": "Dirty Old Town",
+        "short_description": "The book: a dozen ordinary buildings followed through a hundred "
+        "years of use and misuse. Hardback, 320 pages.",
+        "description": "<p>Each chapter follows one building, from the chapel that became a "
+        "carpet warehouse to the pub that changed its name four times, told through the people "
+        "who used it.</p>",
+        "format": Product.Format.BOOK,
+        "price": 1699,
+        "status": Product.Status.PRE_ORDER,
+        "stock": 300,
+        "per_order_limit": 5,
+        "release_date": datetime.date(2027, 3, 19),
+        "shipping_class": "small",
+        "cover": "Gasworks at dusk",
+    },
+    {
+        "slug": "dirty-old-town-tote-bag",
+        "title": "Dirty Old Town tote bag",
+        "short_description": "Heavy cotton tote printed with the book's gasworks skyline.",
+        "description": "<p>Natural cotton, long handles, big enough for a week's papers.</p>",
+        "format": Product.Format.MERCH,
+        "price": 1200,
+        "status": Product.Status.ON_SALE,
+        "stock": 40,
+        "per_order_limit": 4,
+        "shipping_class": "large",
+        "cover": "Towpath in the mist",
+    },
+    {
+        "slug": "songs-from-the-launch-night",
+        "title": "Songs from the Launch Night (CD)",
+        "short_description": "Eleven songs recorded live in the room above the pub.",
+        "description": "<p>Folk standards and two new songs, recorded on the night the book "
+        "was announced.</p>",
+        "format": Product.Format.CD,
+        "price": 999,
+        "status": Product.Status.ON_SALE,
+        "stock": None,
+        "per_order_limit": 10,
+        "shipping_class": "small",
+    },
+    {
+        "slug": "canal-walks-map-print",
+        "title": "Canal walks map print",
+        "short_description": "A3 print of the hand-drawn towpath map. The first run sold out.",
+        "description": "",
+        "format": Product.Format.MERCH,
+        "price": 1500,
+        "status": Product.Status.SOLD_OUT,
+        "stock": 0,
+        "per_order_limit": 2,
+        "shipping_class": "large",
+    },
+]
+
+
+def _products(images: dict[str, object]) -> tuple[dict[str, Product], int]:
+    """The demo catalogue, each product made once and found by its slug afterwards."""
+    products, made = {}, 0
+    for spec in PRODUCTS:
+        fields = {key: value for key, value in spec.items() if key not in {"slug", "cover"}}
+        if spec.get("cover"):
+            fields["cover_image"] = images[spec["cover"]]
+        product, created = Product.objects.get_or_create(slug=spec["slug"], defaults=fields)
+        products[spec["slug"]], made = product, made + created
+    return products, made
+
+
+def _featured(product: Product, note: str = "") -> dict:
+    return _block("product", {"product": product.pk, "note": note})
+
+
 def _demo_image(title: str, colours: tuple[str, str]) -> object:
     """A generated picture (no download), made once and found by its title afterwards."""
     image_model = get_image_model()
@@ -321,7 +398,7 @@ def _home_page() -> tuple[HomePage, bool]:
 @transaction.atomic
 def load_demo_site() -> dict[str, int]:
     """Build the demo site; returns how many things were created (all zero on a second run)."""
-    created = {"pages": 0, "images": 0}
+    created = {"pages": 0, "images": 0, "products": 0}
     image_model = get_image_model()
     images_before = image_model.objects.count()
 
@@ -375,6 +452,18 @@ def load_demo_site() -> dict[str, int]:
         _, made = _child(home, StandardPage, slug, title=title, intro=text, body=[_p(text)])
         created["pages"] += made
 
+    products, made = _products(images)
+    created["products"] = made
+    featured_in_post = {
+        "where-dirty-old-town-began": [
+            _featured(products["dirty-old-town"], "Pre-order now and get a signed bookplate.")
+        ],
+        "a-launch-night-to-remember": [
+            _featured(products["songs-from-the-launch-night"], "The whole evening, on one disc."),
+            _featured(products["dirty-old-town-tote-bag"]),
+        ],
+    }
+
     posts = {}
     for spec in POSTS:
         fields = {
@@ -382,7 +471,8 @@ def load_demo_site() -> dict[str, int]:
             "date": spec["date"],
             "intro": spec["intro"],
             "author": "Ruth Calder",
-            "body": _resolve_images(spec["body"](), images),
+            "body": _resolve_images(spec["body"](), images)
+            + featured_in_post.get(spec["slug"], []),
             "tags": spec["tags"],
         }
         if spec.get("cover"):
@@ -393,15 +483,19 @@ def load_demo_site() -> dict[str, int]:
 
     if home.featured_post_id is None:
         home.featured_post = posts["tales-of-the-unexpected"]
+        home.body = [
+            _featured(products["dirty-old-town"], "The book, out in spring: pre-order today."),
+            _featured(products["dirty-old-town-tote-bag"]),
+        ]
         home.save_revision().publish()
 
     navigation = NavigationSettings.for_site(site)
     if not navigation.header_links.raw_data:
         navigation.header_links = [
             _link(page=blog.pk),
-            _link(label="Shop", url="/shop/"),
-            _link(label="Pre-Order Form", url="/shop/pre-order/"),
-            _link(label="Shopping Basket", url="/shop/basket/", show_basket_count=True),
+            _link(label="Shop", url=reverse("shop:index")),
+            _link(label="Pre-Order Form", url=reverse("shop:pre_order")),
+            _link(label="Shopping Basket", url=reverse("shop:basket"), show_basket_count=True),
             _link(page=about.pk),
         ]
         navigation.footer_links = [

@@ -5,7 +5,14 @@ from shop import views
 app_name = "shop"
 
 urlpatterns = [
-    path("", views.shop_not_open_yet, {"section": "Shop"}, name="index"),
-    path("basket/", views.shop_not_open_yet, {"section": "Shopping basket"}, name="basket"),
+    path("", views.product_list, name="index"),
+    path("products/<slug:slug>/", views.product_detail, name="product"),
+    path("basket/", views.basket_detail, name="basket"),
+    path("basket/count/", views.basket_count, name="basket_count"),
+    path("basket/add/", views.basket_add, name="basket_add"),
+    path("basket/update/", views.basket_update, name="basket_update"),
+    path("basket/remove/", views.basket_remove, name="basket_remove"),
+    path("basket/empty/", views.basket_empty, name="basket_empty"),
+    path("basket/region/", views.basket_region, name="basket_region"),
     path("pre-order/", views.shop_not_open_yet, {"section": "Pre-order form"}, name="pre_order"),
 ]

@@ -1,8 +1,164 @@
-"""Until the shop opens (its own issue), its addresses answer with a page that says so."""
+"""Shop pages: the catalogue, product pages and the basket. Views parse the request, call the
+basket service and render; every refused change comes back to the basket with its reason."""
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import json
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from shop import basket as baskets
+from shop import shipping
+from shop.models import Product
+from shop.money import decimal_amount
+
+
+@require_GET
+def product_list(request: HttpRequest) -> HttpResponse:
+    products = Product.objects.visible().for_listing()
+    return render(request, "shop/product_list.html", {"products": products})
+
+
+@require_GET
+def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    product = get_object_or_404(
+        Product.objects.visible()
+        .select_related("cover_image")
+        .prefetch_related("cover_image__renditions", "gallery_images__image__renditions"),
+        slug=slug,
+    )
+    return render(
+        request,
+        "shop/product_detail.html",
+        {"product": product, "product_jsonld": product_structured_data(request, product)},
+    )
+
+
+def product_structured_data(request: HttpRequest, product: Product) -> str:
+    url = request.build_absolute_uri(product.get_absolute_url())
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": product.title,
+        "description": product.short_description,
+        "url": url,
+        "sku": product.slug,
+        "offers": {
+            "@type": "Offer",
+            "url": url,
+            "price": decimal_amount(product.price, product.currency),
+            "priceCurrency": product.currency,
+            "availability": f"https://schema.org/{product.availability}",
+        },
+    }
+    if product.release_date and product.status == Product.Status.PRE_ORDER:
+        data["offers"]["availabilityStarts"] = product.release_date.isoformat()
+    return json.dumps(data, ensure_ascii=False)
+
+
+@never_cache
+@require_GET
+def basket_detail(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "shop/basket.html",
+        {
+            "summary": baskets.summarise(request),
+            "regions": shipping.region_choices(),
+            "noindex": True,
+        },
+    )
+
+
+@never_cache
+@require_GET
+def basket_count(request: HttpRequest) -> JsonResponse:
+    """The header's item count, fetched by a few lines of JavaScript so public pages carry
+    nothing per visitor."""
+    response = JsonResponse({"count": baskets.item_count(request)})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _back_to_basket(request: HttpRequest, change, success: str | None = None):
+    try:
+        result = change()
+    except baskets.BasketError as error:
+        messages.error(request, error.message)
+    else:
+        if success:
+            messages.success(request, success.format(result=result))
+    return redirect("shop:basket")
+
+
+@require_POST
+def basket_add(request: HttpRequest) -> HttpResponse:
+    response = _back_to_basket(
+        request,
+        lambda: baskets.add_to_basket(
+            request,
+            request.POST.get("product"),
+            request.POST.get("quantity", "1"),
+            request.POST.get("price"),
+        ),
+        "Added “{result.product.title}” to your basket.",
+    )
+    next_url = request.POST.get("next")
+    if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+        return redirect(next_url)
+    return response
+
+
+@require_POST
+def basket_update(request: HttpRequest) -> HttpResponse:
+    return _back_to_basket(
+        request,
+        lambda: baskets.set_quantity(
+            request,
+            request.POST.get("product"),
+            request.POST.get("quantity"),
+            request.POST.get("price"),
+            request.POST.get("basket"),
+        ),
+        "Updated “{result.product.title}” to {result.quantity}.",
+    )
+
+
+@require_POST
+def basket_remove(request: HttpRequest) -> HttpResponse:
+    return _back_to_basket(
+        request,
+        lambda: baskets.remove_from_basket(
+            request, request.POST.get("product"), request.POST.get("basket")
+        ),
+        "Removed “{result.title}” from your basket.",
+    )
+
+
+@require_POST
+def basket_empty(request: HttpRequest) -> HttpResponse:
+    return _back_to_basket(
+        request,
+        lambda: baskets.empty_basket(request, request.POST.get("basket")),
+        "Your basket is empty.",
+    )
+
+
+@require_POST
+def basket_region(request: HttpRequest) -> HttpResponse:
+    return _back_to_basket(
+        request,
+        lambda: baskets.set_shipping_region(
+            request, request.POST.get("region", ""), request.POST.get("basket")
+        ),
+    )
 
 
 def shop_not_open_yet(request: HttpRequest, section: str) -> HttpResponse:
+    """The pre-order form arrives with its own release; until then its address says so."""
+    if request.method not in ("GET", "HEAD"):
+        raise Http404
     return render(request, "shop/not_open_yet.html", {"section": section})

@@ -11,6 +11,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Page
 
 from cms.models import BlogIndexPage, BlogPage, HomePage, StandardPage
+from shop.models import Product
 
 
 class PageFactory(factory.django.DjangoModelFactory):
@@ -78,3 +79,16 @@ def make_image(title: str = "A picture", size=(640, 360)):
     return get_image_model().objects.create(
         title=title, file=ImageFile(buffer, name=title.lower().replace(" ", "-") + ".png")
     )
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    title = factory.Sequence(lambda n: f"Product {n}")
+    slug = factory.LazyAttribute(lambda product: slugify(product.title))
+    short_description = "Something worth having."
+    price = 1299
+    status = Product.Status.ON_SALE
+    stock = None
+    per_order_limit = 5
+
+    class Meta:
+        model = Product

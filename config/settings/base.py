@@ -171,3 +171,9 @@ QUIRE_EMBED_RETRY_SECONDS = int(env("QUIRE_EMBED_RETRY_SECONDS", "3600"))
 # How many posts a blog listing shows per page, and how many words a reader reads a minute.
 QUIRE_POSTS_PER_PAGE = int(env("QUIRE_POSTS_PER_PAGE", "10"))
 QUIRE_WORDS_PER_MINUTE = 230
+
+# Shop: flat shipping per order by region and the bulkiest item's class, in minor units.
+QUIRE_SHIPPING_RATES = {
+    "uk": {"label": "United Kingdom", "rates": {"small": 295, "large": 495}},
+    "world": {"label": "Rest of the world", "rates": {"small": 895, "large": 1595}},
+}

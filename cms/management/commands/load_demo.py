@@ -11,8 +11,8 @@ class Command(BaseCommand):
         if any(created.values()):
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Demo site ready: {created['pages']} pages and {created['images']} images "
-                    "created."
+                    f"Demo site ready: {created['pages']} pages, {created['products']} products "
+                    f"and {created['images']} images created."
                 )
             )
         else:

@@ -1,0 +1,287 @@
+"""The shopping basket: what a visitor means to buy, kept in the database, found through the
+session.
+
+Invariants:
+- a basket row exists only once its visitor adds something, so browsing costs no write;
+- a request that never touches the basket costs no query (it is loaded on first use);
+- a rejected change changes nothing and says why in words the buyer understands;
+- quantities stay within 1..product.max_quantity, one line per product, one currency a basket.
+Stock is not reserved here: that happens at checkout, under a row lock.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.http import HttpRequest
+
+from shop import shipping
+from shop.models import Basket, BasketLine, Product
+from shop.money import DEFAULT_CURRENCY, format_money
+
+SESSION_KEY = "shop_basket_id"
+
+
+class BasketError(Exception):
+    """A change the basket refused; `message` is shown to the buyer as it is."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+_NOT_LOADED = object()
+
+
+def current_basket(request: HttpRequest) -> Basket | None:
+    """The visitor's basket, or None if they have not added anything yet; loaded once per
+    request, and only by the code that needs it."""
+    basket = getattr(request, "_shop_basket", _NOT_LOADED)
+    if basket is _NOT_LOADED:
+        basket = request._shop_basket = _load_basket(request)
+    return basket
+
+
+def _load_basket(request: HttpRequest) -> Basket | None:
+    basket_id = request.session.get(SESSION_KEY)
+    if not basket_id:
+        return None
+    try:
+        basket = Basket.objects.filter(pk=uuid.UUID(str(basket_id))).first()
+    except ValueError:
+        basket = None
+    if basket is None:  # deleted after checkout or clean-up, or never valid: forget it
+        request.session.pop(SESSION_KEY, None)
+    return basket
+
+
+def _basket_for_change(request: HttpRequest, form_basket_id: str | None) -> Basket:
+    """The visitor's basket, locked for the change, checking the form was made for it.
+
+    A form from another tab, an old session or someone else's page carries another basket id;
+    acting on it could change a basket the buyer is not looking at, so it is refused.
+    """
+    basket = current_basket(request)
+    if basket is None or (form_basket_id is not None and str(basket.pk) != form_basket_id):
+        raise BasketError(
+            "That form was for a basket that is no longer yours (perhaps from another tab). "
+            "Here is your basket as it is now."
+        )
+    return Basket.objects.select_for_update().get(pk=basket.pk)
+
+
+def _product_to_buy(product_id) -> Product:
+    try:
+        product = Product.objects.visible().get(pk=int(product_id))
+    except (TypeError, ValueError, Product.DoesNotExist) as exc:
+        raise BasketError("Sorry, that product is not available.") from exc
+    if product.status == Product.Status.PRE_ORDER:
+        raise BasketError(f"“{product.title}” is not out yet: use the Pre-Order Form to order it.")
+    if not product.can_be_added_to_basket:
+        raise BasketError(f"Sorry, “{product.title}” is sold out.")
+    return product
+
+
+def parse_quantity(text) -> int:
+    try:
+        quantity = int(str(text).strip())
+    except (TypeError, ValueError) as exc:
+        raise BasketError("Please enter the quantity as a whole number, like 1 or 2.") from exc
+    if quantity < 1:
+        raise BasketError("The quantity must be at least 1. To take an item out, use Remove.")
+    return quantity
+
+
+def _check_quantity(product: Product, quantity: int) -> None:
+    if quantity <= product.max_quantity:
+        return
+    if product.stock is not None and product.stock < product.per_order_limit:
+        raise BasketError(
+            f"Sorry, only {product.stock} of “{product.title}” left; "
+            f"your basket can hold up to {product.max_quantity}."
+        )
+    raise BasketError(f"You can buy up to {product.per_order_limit} of “{product.title}” an order.")
+
+
+def _check_price_seen(product: Product, seen_price) -> None:
+    """The form carries the price the buyer saw; if it has changed since, they must see it."""
+    if seen_price is None:
+        return
+    if str(seen_price).strip() != str(product.price):
+        raise BasketError(
+            f"The price of “{product.title}” is now {product.display_price}. "
+            "Nothing was changed: please check the new price and try again."
+        )
+
+
+def add_to_basket(request: HttpRequest, product_id, quantity, seen_price=None) -> BasketLine:
+    """Add `quantity` of a product, creating the basket on the first add."""
+    quantity = parse_quantity(quantity)
+    product = _product_to_buy(product_id)
+    _check_price_seen(product, seen_price)
+    with transaction.atomic():
+        if current_basket(request) is None:
+            basket = Basket.objects.create()
+            request.session[SESSION_KEY] = str(basket.pk)
+            request._shop_basket = basket
+        basket = _basket_for_change(request, None)
+        line = basket.lines.select_related("product").filter(product=product).first()
+        currencies = set(basket.lines.values_list("product__currency", flat=True))
+        if currencies and product.currency not in currencies:
+            raise BasketError(
+                f"Your basket is priced in {currencies.pop()} and “{product.title}” in "
+                f"{product.currency}: please buy it in a separate order."
+            )
+        new_quantity = quantity + (line.quantity if line else 0)
+        _check_quantity(product, new_quantity)
+        if line is None:
+            line = basket.lines.create(product=product, quantity=new_quantity)
+        else:
+            line.quantity = new_quantity
+            line.save(update_fields=["quantity"])
+        basket.save(update_fields=["updated_at"])
+    return line
+
+
+def set_quantity(
+    request: HttpRequest, product_id, quantity, seen_price=None, form_basket_id=None
+) -> BasketLine:
+    quantity = parse_quantity(quantity)
+    with transaction.atomic():
+        basket = _basket_for_change(request, form_basket_id)
+        line = _line(basket, product_id)
+        _check_price_seen(line.product, seen_price)
+        _check_quantity(line.product, quantity)
+        line.quantity = quantity
+        line.save(update_fields=["quantity"])
+        basket.save(update_fields=["updated_at"])
+    return line
+
+
+def remove_from_basket(request: HttpRequest, product_id, form_basket_id=None) -> Product:
+    with transaction.atomic():
+        basket = _basket_for_change(request, form_basket_id)
+        line = _line(basket, product_id)
+        line.delete()
+        basket.save(update_fields=["updated_at"])
+    return line.product
+
+
+def empty_basket(request: HttpRequest, form_basket_id=None) -> None:
+    with transaction.atomic():
+        basket = _basket_for_change(request, form_basket_id)
+        basket.lines.all().delete()
+        basket.save(update_fields=["updated_at"])
+
+
+def set_shipping_region(request: HttpRequest, region: str, form_basket_id=None) -> None:
+    if region not in shipping.regions():
+        raise BasketError("Please choose where the order is going from the list.")
+    with transaction.atomic():
+        basket = _basket_for_change(request, form_basket_id)
+        basket.shipping_region = region
+        basket.save(update_fields=["shipping_region", "updated_at"])
+
+
+def _line(basket: Basket, product_id) -> BasketLine:
+    try:
+        return basket.lines.select_related("product").get(product_id=int(product_id))
+    except (TypeError, ValueError, BasketLine.DoesNotExist) as exc:
+        raise BasketError("That item is not in your basket any more.") from exc
+
+
+def item_count(request: HttpRequest) -> int:
+    basket = current_basket(request)
+    if basket is None:
+        return 0
+    return sum(basket.lines.values_list("quantity", flat=True))
+
+
+@dataclass
+class LineView:
+    line: BasketLine
+    problem: str = ""
+
+    @property
+    def product(self) -> Product:
+        return self.line.product
+
+    @property
+    def total(self) -> str:
+        return format_money(self.line.line_total, self.product.currency)
+
+
+@dataclass
+class BasketSummary:
+    """The basket as the buyer sees it, priced from the database as it is now."""
+
+    basket: Basket | None
+    lines: list[LineView] = field(default_factory=list)
+    currency: str = DEFAULT_CURRENCY
+    region: str = ""
+    subtotal: int = 0
+    shipping: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.subtotal + self.shipping
+
+    @property
+    def item_count(self) -> int:
+        return sum(view.line.quantity for view in self.lines)
+
+    @property
+    def has_problems(self) -> bool:
+        return any(view.problem for view in self.lines)
+
+    def money(self, amount: int) -> str:
+        return format_money(amount, self.currency)
+
+    @property
+    def subtotal_display(self) -> str:
+        return self.money(self.subtotal)
+
+    @property
+    def shipping_display(self) -> str:
+        return self.money(self.shipping)
+
+    @property
+    def total_display(self) -> str:
+        return self.money(self.total)
+
+
+def summarise(request: HttpRequest) -> BasketSummary:
+    """Price the basket from current product data and flag lines that cannot be bought now."""
+    basket = current_basket(request)
+    if basket is None:
+        return BasketSummary(basket=None, region=shipping.default_region())
+    lines = list(
+        basket.lines.select_related("product__cover_image").prefetch_related(
+            "product__cover_image__renditions"
+        )
+    )
+    views = [LineView(line, _problem_with(line)) for line in lines]
+    region = basket.shipping_region or shipping.default_region()
+    return BasketSummary(
+        basket=basket,
+        lines=views,
+        currency=lines[0].product.currency if lines else DEFAULT_CURRENCY,
+        region=region,
+        subtotal=sum(line.line_total for line in lines),
+        shipping=shipping.shipping_cost(region, (line.product.shipping_class for line in lines)),
+    )
+
+
+def _problem_with(line: BasketLine) -> str:
+    product = line.product
+    if product.status == Product.Status.HIDDEN:
+        return "No longer available: please remove it."
+    if product.status == Product.Status.PRE_ORDER:
+        return "Now on pre-order: please remove it and use the Pre-Order Form."
+    if product.is_sold_out:
+        return "Sold out since you added it: please remove it."
+    if line.quantity > product.max_quantity:
+        return f"Only {product.max_quantity} can be ordered now: please lower the quantity."
+    return ""

@@ -1,0 +1,25 @@
+"""The block that lets an article or the home page feature a product."""
+
+from django.db.models import prefetch_related_objects
+from wagtail import blocks
+from wagtail.snippets.blocks import SnippetChooserBlock
+
+
+class FeaturedProductBlock(blocks.StructBlock):
+    """A product's cover, title, price and live status, with a way to buy it."""
+
+    product = SnippetChooserBlock("shop.Product")
+    note = blocks.CharBlock(
+        required=False, max_length=200, help_text="A line of your own, e.g. “Signed copies!”"
+    )
+
+    def bulk_to_python(self, values):
+        struct_values = super().bulk_to_python(values)
+        products = [value["product"] for value in struct_values if value["product"]]
+        prefetch_related_objects(products, "cover_image__renditions")
+        return struct_values
+
+    class Meta:
+        icon = "tag"
+        template = "shop/blocks/featured_product_block.html"
+        description = "Feature a product from the shop, with its price and a button to buy it."

@@ -1,0 +1,195 @@
+"""The catalogue and the shopping basket."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Orderable
+from wagtail.search import index
+
+from shop.money import CURRENCY_CHOICES, DEFAULT_CURRENCY, format_money
+from shop.shipping import ShippingClass
+
+
+class ProductQuerySet(models.QuerySet):
+    def visible(self):
+        """Products the public may see: everything but hidden ones."""
+        return self.exclude(status=Product.Status.HIDDEN)
+
+    def for_listing(self):
+        return self.select_related("cover_image").prefetch_related("cover_image__renditions")
+
+
+class Product(index.Indexed, ClusterableModel):
+    """Something the shop sells, such as the book "Dirty Old Town". A snippet, so articles can
+    feature it; prices are integer minor units in the product's currency."""
+
+    class Status(models.TextChoices):
+        ON_SALE = "on_sale", "On sale"
+        PRE_ORDER = "pre_order", "Pre-order"
+        SOLD_OUT = "sold_out", "Sold out"
+        HIDDEN = "hidden", "Hidden"
+
+    class Format(models.TextChoices):
+        BOOK = "book", "Book"
+        RECORD = "record", "Record"
+        CD = "cd", "CD"
+        MERCH = "merch", "Merchandise"
+        OTHER = "other", "Other"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    short_description = models.CharField(
+        max_length=300, help_text="One or two sentences for listings and social cards."
+    )
+    description = RichTextField(blank=True, features=["bold", "italic", "link", "ol", "ul"])
+    cover_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    format = models.CharField(max_length=20, choices=Format.choices, default=Format.BOOK)
+    price = models.PositiveIntegerField(help_text="In pence (or cents): 1299 is £12.99.")
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default=DEFAULT_CURRENCY)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.HIDDEN)
+    stock = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Units left to sell. Leave empty for unlimited."
+    )
+    per_order_limit = models.PositiveSmallIntegerField(
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text="Most units one order may contain.",
+    )
+    release_date = models.DateField(null=True, blank=True)
+    shipping_class = models.CharField(
+        max_length=10, choices=ShippingClass.choices, default=ShippingClass.SMALL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProductQuerySet.as_manager()
+
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("slug"),
+        FieldPanel("short_description"),
+        FieldPanel("description"),
+        FieldPanel("cover_image"),
+        InlinePanel("gallery_images", label="Gallery"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("price"), FieldPanel("currency")]),
+                FieldRowPanel([FieldPanel("status"), FieldPanel("release_date")]),
+                FieldRowPanel([FieldPanel("stock"), FieldPanel("per_order_limit")]),
+                FieldRowPanel([FieldPanel("format"), FieldPanel("shipping_class")]),
+            ],
+            "Selling",
+        ),
+    ]
+
+    search_fields = [
+        index.SearchField("title"),
+        index.SearchField("short_description"),
+        index.AutocompleteField("title"),
+        index.FilterField("status"),
+    ]
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(per_order_limit__gte=1), name="product_per_order_limit_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("shop:product", kwargs={"slug": self.slug})
+
+    @property
+    def is_sold_out(self) -> bool:
+        return self.status == self.Status.SOLD_OUT or self.stock == 0
+
+    @property
+    def can_be_added_to_basket(self) -> bool:
+        return self.status == self.Status.ON_SALE and not self.is_sold_out
+
+    @property
+    def max_quantity(self) -> int:
+        """The most one basket may hold: the per-order limit, or fewer if stock is short."""
+        if self.stock is None:
+            return self.per_order_limit
+        return min(self.per_order_limit, self.stock)
+
+    @property
+    def availability(self) -> str:
+        """schema.org availability, as shown in product structured data."""
+        if self.status == self.Status.PRE_ORDER:
+            return "PreOrder"
+        if self.is_sold_out or self.status == self.Status.HIDDEN:
+            return "SoldOut"
+        return "InStock"
+
+    @property
+    def availability_label(self) -> str:
+        if self.status == self.Status.PRE_ORDER:
+            return "Available to pre-order"
+        if self.is_sold_out:
+            return "Sold out"
+        if self.stock is not None and self.stock <= 5:
+            return f"In stock: only {self.stock} left"
+        return "In stock"
+
+    @property
+    def display_price(self) -> str:
+        return format_money(self.price, self.currency)
+
+
+class ProductImage(Orderable):
+    product = ParentalKey(Product, related_name="gallery_images", on_delete=models.CASCADE)
+    image = models.ForeignKey("wagtailimages.Image", on_delete=models.CASCADE, related_name="+")
+    caption = models.CharField(max_length=200, blank=True)
+
+    panels = [FieldPanel("image"), FieldPanel("caption")]
+
+
+class Basket(models.Model):
+    """A visitor's basket, kept in the database and found through the session's basket id."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    shipping_region = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Basket {self.id}"
+
+
+class BasketLine(models.Model):
+    basket = models.ForeignKey(Basket, related_name="lines", on_delete=models.CASCADE)
+    product = models.ForeignKey(Product, related_name="+", on_delete=models.CASCADE)
+    quantity = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["basket", "product"], name="one_line_per_product"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1), name="basket_line_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product}"
+
+    @property
+    def line_total(self) -> int:
+        return self.product.price * self.quantity

@@ -1,0 +1,169 @@
+"""The shop index and product pages: what is on sale, at what price, and in what state."""
+
+import json
+
+import pytest
+from bs4 import BeautifulSoup
+from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
+from wagtail.test.utils.form_data import rich_text
+
+from shop.models import Product
+from tests.factories import ProductFactory, make_image
+
+pytestmark = pytest.mark.django_db
+
+
+def soup(response):
+    return BeautifulSoup(response.content, "html.parser")
+
+
+def test_shop_lists_visible_products_with_price_and_state(client, home):
+    ProductFactory(title="Tote", price=1200)
+    ProductFactory(title="Old print", status=Product.Status.SOLD_OUT)
+    ProductFactory(title="Secret", status=Product.Status.HIDDEN)
+
+    page = soup(client.get(reverse("shop:index")))
+
+    cards = {c.select_one(".product-card__title").text: c for c in page.select(".product-card")}
+    assert set(cards) == {"Tote", "Old print"}
+    assert cards["Tote"].select_one(".price").text == "£12.00"
+    assert cards["Old print"].select_one(".availability").text == "Sold out"
+
+
+def test_product_page_shows_price_and_an_add_to_basket_form(client, home):
+    product = ProductFactory(title="Tote", price=1200, stock=3, cover_image=make_image())
+
+    page = soup(client.get(product.get_absolute_url()))
+
+    assert page.h1.text == "Tote"
+    assert page.select_one(".product__price").text == "£12.00"
+    assert page.select_one(".availability").text == "In stock: only 3 left"
+    form = page.select_one("form.buy-form")
+    assert form["action"] == reverse("shop:basket_add")
+    assert form.find("input", attrs={"name": "quantity"})["max"] == "3"
+
+
+def test_product_structured_data_and_open_graph(client, home):
+    product = ProductFactory(title="Tote", price=1200, cover_image=make_image())
+
+    page = soup(client.get(product.get_absolute_url()))
+
+    data = json.loads(page.find("script", type="application/ld+json").string)
+    assert data["@type"] == "Product"
+    assert data["offers"]["price"] == "12.00"
+    assert data["offers"]["priceCurrency"] == "GBP"
+    assert data["offers"]["availability"] == "https://schema.org/InStock"
+    assert page.find("meta", property="og:type")["content"] == "product"
+    assert page.find("meta", property="og:image")["content"].startswith("http://testserver/")
+
+
+@pytest.mark.parametrize(
+    "fields, availability, shown",
+    [
+        ({"status": Product.Status.PRE_ORDER}, "PreOrder", "Available to pre-order"),
+        ({"status": Product.Status.SOLD_OUT}, "SoldOut", "Sold out"),
+        ({"stock": 0}, "SoldOut", "Sold out"),
+    ],
+)
+def test_sold_out_and_pre_order_states_are_clear(client, home, fields, availability, shown):
+    product = ProductFactory(**fields)
+
+    page = soup(client.get(product.get_absolute_url()))
+
+    data = json.loads(page.find("script", type="application/ld+json").string)
+    assert data["offers"]["availability"] == f"https://schema.org/{availability}"
+    assert page.select_one(".availability").text == shown
+    assert page.select_one("form.buy-form") is None
+
+
+def test_pre_order_product_links_to_the_pre_order_form(client, home):
+    product = ProductFactory(title="New book", status=Product.Status.PRE_ORDER)
+
+    page = soup(client.get(product.get_absolute_url()))
+
+    assert page.find("a", string="Pre-order “New book”")["href"] == reverse("shop:pre_order")
+
+
+def test_hidden_and_unknown_products_are_404(client, home):
+    hidden = ProductFactory(status=Product.Status.HIDDEN)
+
+    assert client.get(hidden.get_absolute_url()).status_code == 404
+    assert client.get("/shop/products/no-such-thing/").status_code == 404
+
+
+def test_a_post_features_a_product_with_its_live_price_and_a_buy_button(client, make_post):
+    product = ProductFactory(title="Tote", price=1200)
+    post = make_post(
+        body=[{"type": "product", "value": {"product": product.pk, "note": "Signed!"}}]
+    )
+    product.price = 1400
+    product.save()
+
+    block = soup(client.get(post.url)).select_one(".featured-product")
+
+    assert block.select_one(".featured-product__title").text == "Tote"
+    assert block.select_one(".price").text == "£14.00"
+    assert block.select_one(".featured-product__note").text == "Signed!"
+    assert block.select_one("input[name=price]")["value"] == "1400"
+
+
+def test_a_featured_product_that_was_hidden_disappears_from_the_post(client, make_post):
+    product = ProductFactory(title="Withdrawn")
+    post = make_post(body=[{"type": "product", "value": {"product": product.pk, "note": ""}}])
+    product.status = Product.Status.HIDDEN
+    product.save()
+
+    assert soup(client.get(post.url)).select_one(".featured-product") is None
+
+
+def test_a_featured_product_that_was_deleted_does_not_break_the_post(client, make_post):
+    product = ProductFactory(title="Deleted")
+    post = make_post(body=[{"type": "product", "value": {"product": product.pk, "note": ""}}])
+    product.delete()
+
+    response = client.get(post.url)
+
+    assert response.status_code == 200
+    assert soup(response).select_one(".featured-product") is None
+
+
+def test_staff_add_a_product_in_the_admin(admin_client, home):
+    url = reverse("wagtailsnippets_shop_product:add")
+    data = {
+        "title": "Dirty Old Town",
+        "slug": "dirty-old-town",
+        "short_description": "The book.",
+        "description": rich_text("<p>A book about buildings.</p>"),
+        "format": "book",
+        "price": "1699",
+        "currency": "GBP",
+        "status": "on_sale",
+        "stock": "300",
+        "per_order_limit": "5",
+        "release_date": "",
+        "shipping_class": "small",
+        "gallery_images-TOTAL_FORMS": "0",
+        "gallery_images-INITIAL_FORMS": "0",
+        "gallery_images-MIN_NUM_FORMS": "0",
+        "gallery_images-MAX_NUM_FORMS": "1000",
+    }
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302
+    assert Product.objects.get(slug="dirty-old-town").price == 1699
+    listing = admin_client.get(reverse("wagtailsnippets_shop_product:list"))
+    assert "Dirty Old Town" in listing.content.decode()
+
+
+def test_an_editor_without_shop_rights_sees_no_shop_menu(client, django_user_model, home):
+    editor = django_user_model.objects.create_user("editor", password="pw")
+    editor.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    editor.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(editor)
+
+    admin_home = client.get(reverse("wagtailadmin_home")).content.decode()
+
+    assert "Products" not in admin_home
+    assert client.get(reverse("wagtailsnippets_shop_product:list")).status_code == 302
