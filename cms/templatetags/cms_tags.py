@@ -47,11 +47,18 @@ def blog_posting_jsonld(context, page, image_url=None):
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
 
 
-@register.filter
-def is_current(href: str, path: str) -> bool:
-    """Whether a menu link points at the current page or the section it is in."""
+def _leads_to(href: str, path: str) -> bool:
+    """Whether `path` is the page `href` points at or lies in the section it opens."""
     if not href or href.startswith(("http://", "https://", "mailto:")):
         return False
     if href == "/":
         return path == "/"
     return path == href or path.startswith(href.rstrip("/") + "/")
+
+
+@register.filter
+def current_href(links, path: str) -> str:
+    """The href of the menu link for the current page: the most specific one that leads to it,
+    so the basket (/shop/basket/) is marked rather than the shop (/shop/) as well."""
+    matches = [item.value.href for item in links if _leads_to(item.value.href, path)]
+    return max(matches, key=len, default="")

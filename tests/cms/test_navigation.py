@@ -88,3 +88,14 @@ def test_a_link_to_an_unpublished_page_does_not_break_the_menu(client, home, blo
 
     assert response.status_code == 200
     assert [a.text.strip() for a in header_links(response)] == ["Blog"]
+
+
+def test_only_the_most_specific_menu_link_is_marked(client, home):
+    set_menus(
+        home,
+        [link(label="Shop", url="/shop/"), link(label="Basket", url="/shop/basket/")],
+    )
+
+    links = header_links(client.get("/shop/basket/"))
+
+    assert [a.get("aria-current") for a in links] == [None, "page"]
