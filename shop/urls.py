@@ -14,5 +14,14 @@ urlpatterns = [
     path("basket/remove/", views.basket_remove, name="basket_remove"),
     path("basket/empty/", views.basket_empty, name="basket_empty"),
     path("basket/region/", views.basket_region, name="basket_region"),
+    path("checkout/", views.checkout_start, name="checkout"),
+    path("checkout/success/", views.checkout_success, name="checkout_success"),
+    path(
+        "checkout/cancel/<str:reference>/<str:token>/",
+        views.checkout_cancel,
+        name="checkout_cancel",
+    ),
+    path("orders/<str:reference>/<str:token>/", views.order_detail, name="order"),
+    path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
     path("pre-order/", views.shop_not_open_yet, {"section": "Pre-order form"}, name="pre_order"),
 ]

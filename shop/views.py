@@ -1,18 +1,21 @@
 """Shop pages: the catalogue, product pages and the basket. Views parse the request, call the
 basket service and render; every refused change comes back to the basket with its reason."""
 
+import contextlib
 import json
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from shop import basket as baskets
-from shop import shipping
-from shop.models import Product
+from shop import checkout, payments, shipping
+from shop.models import Order, Product
 from shop.money import decimal_amount
 
 
@@ -68,7 +71,8 @@ def basket_detail(request: HttpRequest) -> HttpResponse:
         {
             "summary": baskets.summarise(request),
             "regions": shipping.region_choices(),
-            "noindex": True,
+            "payments_ready": payments.is_configured(),
+            "checkout_email": request.session.get("checkout_email", ""),
         },
     )
 
@@ -155,6 +159,77 @@ def basket_region(request: HttpRequest) -> HttpResponse:
             request, request.POST.get("region", ""), request.POST.get("basket")
         ),
     )
+
+
+@require_POST
+def checkout_start(request: HttpRequest) -> HttpResponse:
+    """Send the buyer to Stripe; on any problem, back to the basket with the reason."""
+    try:
+        url = checkout.start_checkout(request, request.POST.get("email", ""))
+    except checkout.CheckoutError as error:
+        messages.error(request, error.message)
+        request.session["checkout_email"] = request.POST.get("email", "")[:254]
+        return redirect("shop:basket")
+    return redirect(url)
+
+
+@never_cache
+@require_GET
+def checkout_success(request: HttpRequest) -> HttpResponse:
+    """Stripe sends the buyer here after paying. The order is fulfilled from Stripe's own
+    record of the session (the same idempotent step as the webhook), not from this URL."""
+    session_id = request.GET.get("session_id", "")
+    order = get_object_or_404(Order, stripe_session_id=session_id) if session_id else None
+    if order is None:
+        raise Http404("No checkout session given.")
+    # If Stripe cannot be reached now, the webhook confirms the order later; meanwhile the
+    # order page says the payment is being confirmed.
+    with contextlib.suppress(payments.PaymentError):
+        checkout.apply_checkout_session(payments.retrieve_checkout_session(session_id))
+    return redirect(order.get_absolute_url())
+
+
+@never_cache
+@require_GET
+def checkout_cancel(request: HttpRequest, reference: str, token: str) -> HttpResponse:
+    order = _order_for_buyer(reference, token)
+    checkout.cancel_checkout(order)
+    order.refresh_from_db()
+    if order.is_paid:
+        return redirect(order.get_absolute_url())
+    messages.info(request, "Checkout cancelled. Your basket is just as you left it.")
+    return redirect("shop:basket")
+
+
+@never_cache
+@require_GET
+def order_detail(request: HttpRequest, reference: str, token: str) -> HttpResponse:
+    order = _order_for_buyer(reference, token)
+    return render(
+        request,
+        "shop/order_detail.html",
+        {"order": order, "lines": order.lines.all(), "noindex": True},
+    )
+
+
+def _order_for_buyer(reference: str, token: str) -> Order:
+    """The order whose private link this is; a wrong token is indistinguishable from no order."""
+    order = Order.objects.filter(reference=reference).first()
+    if order is None or not constant_time_compare(order.access_token, token):
+        raise Http404("No such order.")
+    return order
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    """Stripe's webhook: the signature is checked on the raw body before anything else."""
+    try:
+        event = payments.parse_webhook(request.body, request.headers.get("Stripe-Signature"))
+    except payments.InvalidWebhook as error:
+        return HttpResponse(f"Invalid webhook: {error}", status=400, content_type="text/plain")
+    outcome = checkout.record_webhook(event)
+    return HttpResponse(outcome, content_type="text/plain")
 
 
 def shop_not_open_yet(request: HttpRequest, section: str) -> HttpResponse:

@@ -174,6 +174,41 @@ QUIRE_WORDS_PER_MINUTE = 230
 
 # Shop: flat shipping per order by region and the bulkiest item's class, in minor units.
 QUIRE_SHIPPING_RATES = {
-    "uk": {"label": "United Kingdom", "rates": {"small": 295, "large": 495}},
-    "world": {"label": "Rest of the world", "rates": {"small": 895, "large": 1595}},
+    "uk": {"label": "United Kingdom", "rates": {"small": 295, "large": 495}, "countries": ["GB"]},
+    "world": {
+        "label": "Rest of the world",
+        "rates": {"small": 895, "large": 1595},
+        "countries": [
+            "IE",
+            "FR",
+            "DE",
+            "NL",
+            "BE",
+            "LU",
+            "ES",
+            "PT",
+            "IT",
+            "AT",
+            "CH",
+            "DK",
+            "SE",
+            "NO",
+            "FI",
+            "IS",
+            "PL",
+            "CZ",
+            "US",
+            "CA",
+            "AU",
+            "NZ",
+            "JP",
+        ],
+    },
 }
+SHOP_STAFF_EMAIL = env("SHOP_STAFF_EMAIL", "shop@quire.localhost")
+
+# Stripe. With no secret key the shop still works and checkout says payments are not set up.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = env("STRIPE_API_BASE", "")  # e.g. a local Stripe-compatible server in tests
+STRIPE_TIMEOUT_SECONDS = int(env("STRIPE_TIMEOUT_SECONDS", "20"))

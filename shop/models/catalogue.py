@@ -1,8 +1,6 @@
-"""The catalogue and the shopping basket."""
+"""The catalogue: products, shown in the shop and featured in articles."""
 
 from __future__ import annotations
-
-import uuid
 
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -158,38 +156,3 @@ class ProductImage(Orderable):
     caption = models.CharField(max_length=200, blank=True)
 
     panels = [FieldPanel("image"), FieldPanel("caption")]
-
-
-class Basket(models.Model):
-    """A visitor's basket, kept in the database and found through the session's basket id."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    shipping_region = models.CharField(max_length=20, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return f"Basket {self.id}"
-
-
-class BasketLine(models.Model):
-    basket = models.ForeignKey(Basket, related_name="lines", on_delete=models.CASCADE)
-    product = models.ForeignKey(Product, related_name="+", on_delete=models.CASCADE)
-    quantity = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
-    added_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["added_at", "pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["basket", "product"], name="one_line_per_product"),
-            models.CheckConstraint(
-                condition=models.Q(quantity__gte=1), name="basket_line_quantity_positive"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.quantity} × {self.product}"
-
-    @property
-    def line_total(self) -> int:
-        return self.product.price * self.quantity

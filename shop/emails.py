@@ -1,0 +1,111 @@
+"""Order emails, each sent once per order.
+
+Each email is claimed under a row lock on the order: the sent-at field is checked, the email
+sent, and the field set in the same transaction. A failure to send (SMTP down) is logged and
+leaves the field empty for `manage.py send_order_emails` to retry; it never touches the
+order's payment status.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from shop.models import Order
+
+logger = logging.getLogger(__name__)
+
+
+def _absolute(path: str) -> str:
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+
+
+def _message(order: Order, template: str, subject: str, to: list[str]) -> EmailMultiAlternatives:
+    context = {
+        "order": order,
+        "lines": list(order.lines.all()),
+        "order_url": _absolute(order.get_absolute_url()),
+        "site_url": _absolute("/"),
+    }
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"shop/emails/{template}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=to,
+    )
+    message.attach_alternative(
+        render_to_string(f"shop/emails/{template}.html", context), "text/html"
+    )
+    return message
+
+
+def _send_once(order_pk: int, sent_field: str, build: Callable[[Order], EmailMultiAlternatives]):
+    """Send one email for the order unless it has gone already. Returns True if sent now."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_pk)
+        if getattr(order, sent_field) is not None:
+            return False
+        try:
+            build(order).send()
+        except Exception:  # SMTP down, refused, timed out: keep the order, retry later
+            logger.exception("Could not send %s for order %s", sent_field, order.reference)
+            return False
+        setattr(order, sent_field, timezone.now())
+        order.save(update_fields=[sent_field, "updated_at"])
+    return True
+
+
+def send_order_emails(order_pk: int) -> None:
+    """The buyer's confirmation and the staff notification for a paid order."""
+    _send_once(
+        order_pk,
+        "confirmation_sent_at",
+        lambda order: _message(
+            order, "order_confirmation", f"Your order {order.reference} is confirmed", [order.email]
+        ),
+    )
+    _send_once(
+        order_pk,
+        "staff_notified_at",
+        lambda order: _message(
+            order,
+            "staff_new_order",
+            f"New order {order.reference}: {order.total_display}",
+            [settings.SHOP_STAFF_EMAIL],
+        ),
+    )
+
+
+def send_shipping_notice(order_pk: int) -> None:
+    _send_once(
+        order_pk,
+        "shipping_notice_sent_at",
+        lambda order: _message(
+            order, "order_shipped", f"Your order {order.reference} is on its way", [order.email]
+        ),
+    )
+
+
+def send_pending_emails() -> int:
+    """Retry every email that should have gone and has not; returns how many orders were seen."""
+    paid = Order.objects.filter(status__in=Order.PAID_STATUSES)
+    pending = paid.filter(confirmation_sent_at__isnull=True) | paid.filter(
+        staff_notified_at__isnull=True
+    )
+    shipped = Order.objects.filter(
+        status=Order.Status.SHIPPED, shipping_notice_sent_at__isnull=True
+    )
+    seen = 0
+    for pk in pending.values_list("pk", flat=True):
+        send_order_emails(pk)
+        seen += 1
+    for pk in shipped.values_list("pk", flat=True):
+        send_shipping_notice(pk)
+        seen += 1
+    return seen

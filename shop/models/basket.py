@@ -1,0 +1,43 @@
+"""The shopping basket's storage; the rules for changing it live in shop/basket.py."""
+
+import uuid
+
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from shop.models.catalogue import Product
+
+
+class Basket(models.Model):
+    """A visitor's basket, kept in the database and found through the session's basket id."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    shipping_region = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Basket {self.id}"
+
+
+class BasketLine(models.Model):
+    basket = models.ForeignKey(Basket, related_name="lines", on_delete=models.CASCADE)
+    product = models.ForeignKey(Product, related_name="+", on_delete=models.CASCADE)
+    quantity = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["basket", "product"], name="one_line_per_product"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1), name="basket_line_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product}"
+
+    @property
+    def line_total(self) -> int:
+        return self.product.price * self.quantity

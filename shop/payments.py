@@ -1,0 +1,215 @@
+"""The payment gateway: the only module that imports `stripe`.
+
+Everything the shop needs from Stripe goes through these few functions, which take and return
+plain values, and turn every Stripe failure into a `PaymentError` whose message can be shown
+to the buyer as it is. Tests point STRIPE_API_BASE at a local Stripe-compatible server.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import stripe
+from django.conf import settings
+
+from shop import shipping
+from shop.models import Order
+
+logger = logging.getLogger(__name__)
+
+# The webhook events the shop acts on; others are recorded and ignored.
+CHECKOUT_EVENTS = {
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
+    "checkout.session.expired",
+}
+
+
+class PaymentsNotConfigured(Exception):
+    pass
+
+
+class PaymentError(Exception):
+    """Stripe refused or could not be reached; `message` is written for the buyer."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidWebhook(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    id: str
+    url: str
+    status: str  # open, complete or expired
+    payment_status: str  # paid, unpaid or no_payment_required
+    payment_intent: str = ""
+    customer_email: str = ""
+    shipping_name: str = ""
+    shipping_address: dict = field(default_factory=dict)
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status == "complete" and self.payment_status == "paid"
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    id: str
+    type: str
+    session: CheckoutSession | None
+    payload: dict
+
+
+def is_configured() -> bool:
+    return bool(settings.STRIPE_SECRET_KEY)
+
+
+def _client() -> stripe.StripeClient:
+    if not is_configured():
+        raise PaymentsNotConfigured("Set STRIPE_SECRET_KEY to take payments.")
+    base = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None
+    return stripe.StripeClient(
+        api_key=settings.STRIPE_SECRET_KEY,
+        base_addresses=base,
+        max_network_retries=2,
+        http_client=stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT_SECONDS),
+    )
+
+
+def _buyer_message(error: stripe.StripeError) -> str:
+    if isinstance(error, stripe.CardError):
+        return f"Your card was not accepted: {error.user_message or 'please try another card.'}"
+    if isinstance(error, stripe.RateLimitError):
+        return "The payment service is busy just now. Please try again in a minute."
+    if isinstance(error, stripe.APIConnectionError):
+        return (
+            "We could not reach the payment service. Nothing was charged; "
+            "please try again in a moment."
+        )
+    return (
+        "The payment service could not start your payment. Nothing was charged; please try again."
+    )
+
+
+def _call(description: str, function, *args, **kwargs):
+    try:
+        return function(*args, **kwargs)
+    except stripe.StripeError as error:
+        logger.warning("Stripe %s failed: %s", description, error)
+        raise PaymentError(_buyer_message(error)) from error
+
+
+def _session(data) -> CheckoutSession:
+    """A CheckoutSession from Stripe's object (or the dict inside a webhook event)."""
+    get = data.get
+    details = get("collected_information") or {}
+    shipping_details = (details.get("shipping_details") if details else None) or get(
+        "shipping_details"
+    )
+    customer = get("customer_details") or {}
+    intent = get("payment_intent") or ""
+    if not isinstance(intent, str):
+        intent = intent.get("id", "")
+    return CheckoutSession(
+        id=get("id"),
+        url=get("url") or "",
+        status=get("status") or "",
+        payment_status=get("payment_status") or "",
+        payment_intent=intent,
+        customer_email=(customer.get("email") if customer else None) or get("customer_email") or "",
+        shipping_name=(shipping_details or {}).get("name") or "",
+        shipping_address=dict((shipping_details or {}).get("address") or {}),
+    )
+
+
+def create_checkout_session(order: Order, success_url: str, cancel_url: str) -> CheckoutSession:
+    """Open a Stripe Checkout Session for `order`, priced from the order's own lines (which
+    were priced from the database), never from anything the browser sent. The idempotency key
+    makes a retried request return the same session rather than a second one."""
+    region = shipping.regions()[order.shipping_region]
+    params = {
+        "mode": "payment",
+        "customer_email": order.email,
+        "client_reference_id": order.reference,
+        "metadata": {"order_reference": order.reference},
+        "payment_intent_data": {"metadata": {"order_reference": order.reference}},
+        "line_items": [
+            {
+                "quantity": line.quantity,
+                "price_data": {
+                    "currency": order.currency.lower(),
+                    "unit_amount": line.unit_price,
+                    "product_data": {"name": line.title},
+                },
+            }
+            for line in order.lines.all()
+        ],
+        "shipping_address_collection": {"allowed_countries": region["countries"]},
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+    }
+    if order.shipping:
+        params["shipping_options"] = [
+            {
+                "shipping_rate_data": {
+                    "type": "fixed_amount",
+                    "display_name": f"Delivery: {region['label']}",
+                    "fixed_amount": {"amount": order.shipping, "currency": order.currency.lower()},
+                }
+            }
+        ]
+    session = _call(
+        "checkout.sessions.create",
+        _client().v1.checkout.sessions.create,
+        params=params,
+        options={"idempotency_key": f"checkout-{order.reference}"},
+    )
+    return _session(session)
+
+
+def retrieve_checkout_session(session_id: str) -> CheckoutSession:
+    return _session(
+        _call("checkout.sessions.retrieve", _client().v1.checkout.sessions.retrieve, session_id)
+    )
+
+
+def expire_checkout_session(session_id: str) -> CheckoutSession:
+    """Close an open session so it can no longer be paid (the buyer cancelled)."""
+    return _session(
+        _call("checkout.sessions.expire", _client().v1.checkout.sessions.expire, session_id)
+    )
+
+
+def refund_payment(payment_intent_id: str, idempotency_key: str) -> str:
+    """Refund a payment in full; returns the refund id. Safe to retry with the same key."""
+    refund = _call(
+        "refunds.create",
+        _client().v1.refunds.create,
+        params={"payment_intent": payment_intent_id},
+        options={"idempotency_key": idempotency_key},
+    )
+    return refund.id
+
+
+def parse_webhook(payload: bytes, signature: str | None) -> WebhookEvent:
+    """Verify a webhook's signature on its raw body and read it. A missing or wrong signature,
+    or one older than Stripe's five-minute tolerance, raises InvalidWebhook."""
+    if not settings.STRIPE_WEBHOOK_SECRET:
+        raise InvalidWebhook("No webhook secret is configured.")
+    if not signature:
+        raise InvalidWebhook("Missing Stripe-Signature header.")
+    try:
+        event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+    except (stripe.SignatureVerificationError, ValueError) as error:
+        raise InvalidWebhook(str(error)) from error
+    data = event.to_dict()
+    obj = data.get("data", {}).get("object", {})
+    session = _session(obj) if data.get("type") in CHECKOUT_EVENTS else None
+    return WebhookEvent(id=data["id"], type=data["type"], session=session, payload=data)
