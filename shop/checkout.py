@@ -57,7 +57,7 @@ def start_checkout(request: HttpRequest, email: str) -> str:
     if summary.has_problems:
         raise CheckoutError("Some items in your basket need your attention before checkout.")
 
-    order = _create_order(summary, email)
+    order = create_order_taking_stock(summary, email)
     success_url = request.build_absolute_uri(reverse("shop:checkout_success"))
     cancel_url = request.build_absolute_uri(
         reverse("shop:checkout_cancel", args=[order.reference, order.access_token])
@@ -73,8 +73,9 @@ def start_checkout(request: HttpRequest, email: str) -> str:
     return session.url
 
 
-def _create_order(summary: baskets.BasketSummary, email: str) -> Order:
-    """Create the order and take its units from stock, all or nothing."""
+def create_order_taking_stock(summary: baskets.BasketSummary, email: str) -> Order:
+    """Create the order and take its units from stock, all or nothing: the products are
+    locked in id order (so concurrent checkouts cannot deadlock) before stock is read."""
     wanted = {view.product.pk: view.line.quantity for view in summary.lines}
     with transaction.atomic():
         products = {

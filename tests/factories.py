@@ -92,3 +92,28 @@ class ProductFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Product
+
+
+def make_order(products_and_quantities, *, session_id="cs_test_1", region="uk", **fields):
+    """A pending order as checkout leaves it, with its stock already taken."""
+    from shop.models import Order, OrderLine
+
+    subtotal = sum(product.price * quantity for product, quantity in products_and_quantities)
+    order = Order.objects.create(
+        email=fields.pop("email", "buyer@example.com"),
+        subtotal=subtotal,
+        shipping=fields.pop("shipping", 295),
+        total=subtotal + 295,
+        shipping_region=region,
+        stripe_session_id=session_id,
+        **fields,
+    )
+    for product, quantity in products_and_quantities:
+        OrderLine.objects.create(
+            order=order,
+            product=product,
+            title=product.title,
+            unit_price=product.price,
+            quantity=quantity,
+        )
+    return order

@@ -36,3 +36,8 @@ WAGTAILEMBEDS_FINDERS = [
 # connection, as it would in production, instead of sharing the test thread's.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(Path(MEDIA_ROOT) / "test-db.sqlite3")}  # noqa: F405
+
+# Webhooks in tests are signed with this secret; tests that talk to the local Stripe server
+# set STRIPE_SECRET_KEY and STRIPE_API_BASE themselves. Without a key, checkout says so.
+STRIPE_SECRET_KEY = ""
+STRIPE_WEBHOOK_SECRET = "whsec_test_secret"

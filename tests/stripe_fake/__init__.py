@@ -1,0 +1,29 @@
+"""A local, Stripe-compatible server for integration tests: localstripe plus Checkout.
+
+localstripe (https://github.com/adrienverge/localstripe) is a real HTTP server that mimics
+Stripe's API well enough for stripe-python, but it has no Checkout Sessions, which is all the
+shop uses. This package adds them on top of localstripe's own classes: the session endpoints,
+a hosted payment page, delayed (bank transfer) payments and the checkout webhook events.
+
+localstripe is GPL-licensed, so it is a test-only dependency: nothing outside tests/ may import
+it or this package, and the shop talks to it only over HTTP, through stripe-python pointed at
+`FakeStripe.api_base`.
+
+    fake = start_fake_stripe()
+    client = stripe.StripeClient("sk_test_x", base_addresses={"api": fake.api_base})
+    fake.register_webhook("http://127.0.0.1:8000/shop/stripe/webhook/", "whsec_test")
+    session = client.v1.checkout.sessions.create(params={...})
+    fake.pay(session.id)  # or open fake.pay_url(session.id) in a browser
+    fake.wait_for_deliveries()
+    fake.stop()
+"""
+
+from tests.stripe_fake.server import FakeStripe, FakeStripeError
+
+__all__ = ["FakeStripe", "FakeStripeError", "start_fake_stripe"]
+
+
+def start_fake_stripe(host="127.0.0.1", webhook_delay=0.05) -> FakeStripe:
+    """Start a fake Stripe on a free port of `host` and return it once it is listening.
+    Webhooks are delivered `webhook_delay` seconds after their event (localstripe waits 1 s)."""
+    return FakeStripe(host, webhook_delay=webhook_delay)
