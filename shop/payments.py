@@ -108,6 +108,8 @@ def _call(description: str, function, *args, **kwargs):
 
 def _session(data) -> CheckoutSession:
     """A CheckoutSession from Stripe's object (or the dict inside a webhook event)."""
+    if hasattr(data, "to_dict"):
+        data = data.to_dict()
     get = data.get
     details = get("collected_information") or {}
     shipping_details = (details.get("shipping_details") if details else None) or get(

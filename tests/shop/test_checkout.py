@@ -1,0 +1,243 @@
+"""Checkout from basket to paid order, against a real local Stripe-compatible server, with
+webhooks delivered over HTTP to a live server and emails to a real SMTP server."""
+
+from urllib.parse import urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+from django.test import TestCase
+from django.urls import reverse
+
+from shop.models import Order, Product
+from tests.factories import ProductFactory
+from tests.stripe_fake import FakeStripeError
+
+pytestmark = pytest.mark.django_db
+
+
+def add(client, product, quantity=1):
+    """Add to the basket and read the basket page, as a buyer would (using up its message)."""
+    client.post(
+        reverse("shop:basket_add"),
+        {"product": product.pk, "quantity": str(quantity), "price": product.price},
+        follow=True,
+    )
+
+
+def messages_on(response) -> list[str]:
+    return [m.text for m in BeautifulSoup(response.content, "html.parser").select(".message")]
+
+
+def start_checkout(client, email="buyer@example.com"):
+    return client.post(reverse("shop:checkout"), {"email": email})
+
+
+def session_id_from(redirect_url: str) -> str:
+    return urlsplit(redirect_url).path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def get_path_of(client, url: str):
+    parts = urlsplit(url)
+    return client.get(f"{parts.path}?{parts.query}" if parts.query else parts.path)
+
+
+# Without Stripe --------------------------------------------------------------------------
+
+
+def test_without_a_stripe_key_checkout_explains_and_keeps_the_basket(client, home):
+    product = ProductFactory(stock=5)
+    add(client, product, 2)
+
+    basket_page = client.get(reverse("shop:basket")).content.decode()
+    response = client.post(reverse("shop:checkout"), {"email": "a@example.com"}, follow=True)
+
+    assert "Payments are not set up on this site yet" in basket_page
+    assert "Payments are not set up on this site yet" in messages_on(response)[0]
+    assert Order.objects.count() == 0
+    assert Product.objects.get(pk=product.pk).stock == 5
+    quantity = BeautifulSoup(response.content, "html.parser").select_one(f"#qty-{product.pk}")
+    assert quantity["value"] == "2"
+
+
+@pytest.mark.parametrize("email", ["", "not-an-email", "a@", "x" * 300])
+def test_a_bad_email_is_refused_and_kept_for_correction(client, home, fake_stripe, email):
+    add(client, ProductFactory())
+
+    response = client.post(reverse("shop:checkout"), {"email": email}, follow=True)
+
+    assert messages_on(response) == ["Please enter a valid email address for your receipt."]
+    assert Order.objects.count() == 0
+
+
+def test_an_empty_basket_cannot_be_checked_out(client, home, fake_stripe):
+    response = client.post(reverse("shop:checkout"), {"email": "a@example.com"}, follow=True)
+
+    assert messages_on(response) == ["Your basket is empty."]
+
+
+def test_stripe_unreachable_leaves_nothing_behind(client, home, settings):
+    settings.STRIPE_SECRET_KEY = "sk_test_quire"
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
+    product = ProductFactory(stock=5)
+    add(client, product, 2)
+
+    response = start_checkout(client)
+
+    assert response["Location"] == reverse("shop:basket")
+    page = client.get(reverse("shop:basket"))
+    assert "could not reach the payment service" in messages_on(page)[0]
+    assert Order.objects.count() == 0
+    assert Product.objects.get(pk=product.pk).stock == 5
+
+
+def test_basket_items_that_sold_out_block_checkout(client, home, fake_stripe):
+    product = ProductFactory(stock=5)
+    add(client, product, 2)
+    Product.objects.filter(pk=product.pk).update(stock=1)
+
+    response = start_checkout(client)
+
+    assert response["Location"] == reverse("shop:basket")
+    assert Order.objects.count() == 0
+
+
+# With the local Stripe server ------------------------------------------------------------
+
+
+def test_checkout_creates_a_pending_order_priced_from_the_database(client, home, fake_stripe):
+    product = ProductFactory(title="Tote", price=1200, stock=5, shipping_class="large")
+    add(client, product, 2)
+
+    response = start_checkout(client)
+
+    order = Order.objects.get()
+    assert response["Location"] == fake_stripe.pay_url(order.stripe_session_id)
+    assert order.status == Order.Status.PENDING
+    assert (order.subtotal, order.shipping, order.total) == (2400, 495, 2895)
+    assert [(line.title, line.unit_price, line.quantity) for line in order.lines.all()] == [
+        ("Tote", 1200, 2)
+    ]
+    assert Product.objects.get(pk=product.pk).stock == 3  # reserved
+
+
+def test_paying_confirms_the_order_through_the_success_page(client, home, fake_stripe, smtp_inbox):
+    product = ProductFactory(title="Tote", price=1200, stock=5)
+    add(client, product, 2)
+    session_id = session_id_from(start_checkout(client)["Location"])
+
+    success_url = fake_stripe.pay(session_id)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = get_path_of(client, success_url)
+
+    order = Order.objects.get()
+    assert response["Location"] == order.get_absolute_url()
+    assert order.status == Order.Status.PAID
+    assert order.shipping_address["postal_code"]
+    page = client.get(order.get_absolute_url()).content.decode()
+    assert "your payment is confirmed" in page
+    assert smtp_inbox.recipients() == ["buyer@example.com", "shop@quire.localhost"]
+    assert client.get(reverse("shop:basket_count")).json() == {"count": 0}
+
+    get_path_of(client, success_url)  # reloading the success page sends nothing more
+    assert len(smtp_inbox.messages) == 2
+
+
+def test_a_declined_card_keeps_the_order_unpaid_and_cancel_returns_to_the_basket(
+    client, home, fake_stripe
+):
+    product = ProductFactory(stock=5)
+    add(client, product, 2)
+    session_id = session_id_from(start_checkout(client)["Location"])
+
+    with pytest.raises(FakeStripeError):
+        fake_stripe.pay(session_id, card_number="4000000000000002")
+    order = Order.objects.get()
+    assert order.status == Order.Status.PENDING
+
+    response = client.get(
+        reverse("shop:checkout_cancel", args=[order.reference, order.access_token]), follow=True
+    )
+
+    assert messages_on(response) == ["Checkout cancelled. Your basket is just as you left it."]
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
+    assert Product.objects.get(pk=product.pk).stock == 5
+    assert client.get(reverse("shop:basket_count")).json() == {"count": 2}
+    with pytest.raises(FakeStripeError):  # the session was closed at Stripe too
+        fake_stripe.pay(session_id)
+
+
+def test_a_wrong_order_token_is_a_404(client, home, fake_stripe):
+    add(client, ProductFactory())
+    start_checkout(client)
+    order = Order.objects.get()
+
+    assert client.get(reverse("shop:order", args=[order.reference, "guess"])).status_code == 404
+    cancel = reverse("shop:checkout_cancel", args=[order.reference, "guess"])
+    assert client.get(cancel).status_code == 404
+
+
+def test_the_success_page_needs_a_known_session(client, home):
+    assert client.get(reverse("shop:checkout_success")).status_code == 404
+    assert client.get(reverse("shop:checkout_success") + "?session_id=cs_nope").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+class TestWebhooksOverHttp:
+    """Stripe's webhooks arrive over HTTP at a live server, signed, as in production."""
+
+    @pytest.fixture(autouse=True)
+    def webhook(self, fake_stripe, live_server, settings):
+        fake_stripe.register_webhook(
+            live_server.url + reverse("shop:stripe_webhook"), settings.STRIPE_WEBHOOK_SECRET
+        )
+
+    def test_paid_order_is_confirmed_by_the_webhook_alone(
+        self, client, home, fake_stripe, smtp_inbox
+    ):
+        product = ProductFactory(stock=5)
+        add(client, product, 1)
+        session_id = session_id_from(start_checkout(client)["Location"])
+
+        fake_stripe.pay(session_id)  # the buyer never comes back to the success page
+        deliveries = fake_stripe.wait_for_deliveries()
+
+        assert ("checkout.session.completed", 200) in deliveries
+        order = Order.objects.get()
+        assert order.status == Order.Status.PAID
+        assert order.payment_events.get().type == "checkout.session.completed"
+        assert smtp_inbox.recipients() == ["buyer@example.com", "shop@quire.localhost"]
+
+    def test_bank_transfer_is_processing_until_it_clears(
+        self, client, home, fake_stripe, smtp_inbox
+    ):
+        add(client, ProductFactory(stock=5), 1)
+        session_id = session_id_from(start_checkout(client)["Location"])
+
+        get_path_of(client, fake_stripe.pay(session_id, method="bank_transfer"))
+        fake_stripe.wait_for_deliveries()
+        assert Order.objects.get().status == Order.Status.PROCESSING
+        assert smtp_inbox.messages == []
+
+        fake_stripe.settle_async_payment(session_id, succeeded=True)
+        fake_stripe.wait_for_deliveries()
+
+        assert Order.objects.get().status == Order.Status.PAID
+        assert len(smtp_inbox.messages) == 2
+
+    def test_an_expired_session_gives_the_stock_back(self, client, home, fake_stripe):
+        product = ProductFactory(stock=5)
+        add(client, product, 3)
+        start_checkout(client)
+        order = Order.objects.get()
+        assert Product.objects.get(pk=product.pk).stock == 2
+
+        from shop import payments
+
+        payments.expire_checkout_session(order.stripe_session_id)
+        deliveries = fake_stripe.wait_for_deliveries()
+
+        assert ("checkout.session.expired", 200) in deliveries
+        order.refresh_from_db()
+        assert order.status == Order.Status.EXPIRED
+        assert Product.objects.get(pk=product.pk).stock == 5
