@@ -84,9 +84,11 @@ def create_order_taking_stock(summary: baskets.BasketSummary, email: str) -> Ord
         }
         for product_id, quantity in wanted.items():
             product = products.get(product_id)
-            if product is None or not product.can_be_added_to_basket:
+            if product is None or product.status != Product.Status.ON_SALE:
                 title = product.title if product else "An item"
                 raise CheckoutError(f"Sorry, “{title}” is no longer available.")
+            if product.stock == 0:
+                raise CheckoutError(f"Sorry, “{product.title}” has just sold out.")
             if product.stock is not None and product.stock < quantity:
                 raise CheckoutError(
                     f"Sorry, only {product.stock} of “{product.title}” left. "

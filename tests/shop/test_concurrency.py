@@ -1,0 +1,82 @@
+"""Buyers racing for the last units on PostgreSQL: stock is never oversold."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from shop import checkout
+from shop.basket import BasketSummary, LineView
+from shop.models import BasketLine, Order, Product
+from tests.factories import ProductFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def summary_for(product: Product, quantity: int = 1) -> BasketSummary:
+    line = BasketLine(product=product, quantity=quantity)
+    return BasketSummary(
+        basket=None,
+        lines=[LineView(line)],
+        currency=product.currency,
+        region="uk",
+        subtotal=product.price * quantity,
+        shipping=295,
+    )
+
+
+def race(buyers: int, attempt) -> tuple[list, list]:
+    """Run `attempt(n)` in `buyers` threads released together; returns (results, errors)."""
+    start = threading.Barrier(buyers)
+    results, errors, lock = [], [], threading.Lock()
+
+    def buyer(n):
+        try:
+            start.wait()
+            result = attempt(n)
+            with lock:
+                results.append(result)
+        except checkout.CheckoutError as error:
+            with lock:
+                errors.append(error.message)
+        finally:
+            connection.close()  # each thread has its own connection
+
+    threads = [threading.Thread(target=buyer, args=(n,)) for n in range(buyers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results, errors
+
+
+def test_twenty_buyers_race_for_the_last_five_units():
+    product = ProductFactory(title="Last copies", stock=5, per_order_limit=5)
+
+    orders, refusals = race(
+        20,
+        lambda n: checkout.create_order_taking_stock(
+            summary_for(Product.objects.get(pk=product.pk)), f"buyer{n}@example.com"
+        ),
+    )
+
+    assert len(orders) == 5
+    assert len(refusals) == 15
+    assert set(refusals) == {"Sorry, “Last copies” has just sold out."}
+    assert Product.objects.get(pk=product.pk).stock == 0
+    assert Order.objects.count() == 5
+
+
+def test_a_buyer_wanting_more_than_is_left_gets_nothing_and_takes_nothing():
+    product = ProductFactory(title="Few left", stock=3, per_order_limit=5)
+
+    orders, refusals = race(
+        6,
+        lambda n: checkout.create_order_taking_stock(
+            summary_for(Product.objects.get(pk=product.pk), quantity=2), f"b{n}@example.com"
+        ),
+    )
+
+    assert len(orders) == 1
+    assert Product.objects.get(pk=product.pk).stock == 1
+    assert all("only 1 of “Few left” left" in message for message in refusals)
