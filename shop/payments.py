@@ -98,12 +98,15 @@ def _buyer_message(error: stripe.StripeError) -> str:
     )
 
 
-def _call(description: str, function, *args, **kwargs):
+def _call(description: str, function, *args, for_staff: bool = False, **kwargs):
+    """Call Stripe; a failure becomes a PaymentError worded for the buyer or, for staff
+    actions such as refunds, carrying Stripe's own explanation."""
     try:
         return function(*args, **kwargs)
     except stripe.StripeError as error:
         logger.warning("Stripe %s failed: %s", description, error)
-        raise PaymentError(_buyer_message(error)) from error
+        message = (error.user_message or str(error)) if for_staff else _buyer_message(error)
+        raise PaymentError(message) from error
 
 
 def _session(data) -> CheckoutSession:
@@ -196,6 +199,7 @@ def refund_payment(payment_intent_id: str, idempotency_key: str) -> str:
         _client().v1.refunds.create,
         params={"payment_intent": payment_intent_id},
         options={"idempotency_key": idempotency_key},
+        for_staff=True,
     )
     return refund.id
 

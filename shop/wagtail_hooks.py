@@ -1,9 +1,20 @@
 """The shop's place in the Wagtail admin: a "Shop" menu for staff with shop permissions."""
 
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import SnippetViewSet
 
-from shop.models import Product
+from shop.admin_views import (
+    OrderEditView,
+    OrderInspectView,
+    OrderPermissionPolicy,
+    OrderStatusForm,
+)
+from shop.models import Order, Product
+
+register_permission_policy(Order, OrderPermissionPolicy(Order))
 
 
 class ProductViewSet(SnippetViewSet):
@@ -16,11 +27,63 @@ class ProductViewSet(SnippetViewSet):
     ordering = ["title"]
 
 
-class ShopViewSetGroup(SnippetViewSetGroup):
+class OrderViewSet(ModelViewSet):
+    model = Order
+    name = "orders"
+    url_prefix = "shop/orders"
+    url_namespace = "shop_orders"
+    icon = "list-ul"
+    menu_label = "Orders"
+    list_display = ["reference", "email", "status", "total_display", "created_at"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["reference", "email", "shipping_name"]
+    list_export = [
+        "reference",
+        "created_at",
+        "status",
+        "email",
+        "shipping_name",
+        "shipping_region",
+        "currency",
+        "subtotal",
+        "shipping",
+        "total",
+        "paid_at",
+        "tracking_number",
+        "stripe_payment_intent_id",
+    ]
+    export_filename = "orders"
+    inspect_view_enabled = True
+    inspect_view_class = OrderInspectView
+    inspect_view_fields = [
+        "reference",
+        "status",
+        "email",
+        "total_display",
+        "shipping_name",
+        "shipping_address",
+        "tracking_number",
+        "created_at",
+        "paid_at",
+        "shipped_at",
+        "refunded_at",
+        "stripe_payment_intent_id",
+    ]
+    edit_view_class = OrderEditView
+    form_fields = ["status", "tracking_number"]
+    copy_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        return OrderStatusForm
+
+
+class ShopGroup(ViewSetGroup):
     menu_label = "Shop"
     menu_icon = "tag"
     menu_order = 200
-    items = [ProductViewSet]
+    items = [ProductViewSet, OrderViewSet]
 
 
-register_snippet(ShopViewSetGroup)
+# register_snippet (rather than the register_admin_viewset hook) because Products are snippets;
+# it registers the whole group once the models are loaded.
+register_snippet(ShopGroup)
