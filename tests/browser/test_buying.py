@@ -1,0 +1,84 @@
+"""A buyer's whole journey in a real browser, from an article to a paid order, and the staff
+side: an admin adds a product and sees the order."""
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from shop.models import Order, Product
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def shop_ready(demo_site, fake_stripe, smtp_inbox, live_server, settings):
+    """The demo site taking payments through the local Stripe server, whose webhooks reach the
+    live server, and sending email to a real SMTP server."""
+    fake_stripe.register_webhook(
+        live_server.url + reverse("shop:stripe_webhook"), settings.STRIPE_WEBHOOK_SECRET
+    )
+    return demo_site
+
+
+def test_buyer_goes_from_an_article_to_a_paid_order(shop_ready, fake_stripe, smtp_inbox, browser):
+    page = browser.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(shop_ready + "/blog/a-launch-night-to-remember/")
+
+    tote = page.locator(".featured-product", has_text="Dirty Old Town tote bag")
+    tote.get_by_role("button", name="Add to basket").click()
+
+    expect(page).to_have_url(shop_ready + "/shop/basket/")
+    expect(page.locator(".message")).to_have_text("Added “Dirty Old Town tote bag” to your basket.")
+    expect(page.locator("[data-basket-count]")).to_have_text("1")
+
+    page.get_by_label("Quantity of Dirty Old Town tote bag").fill("2")
+    page.get_by_role("button", name="Update", exact=True).click()
+    expect(page.locator("[data-basket-count]")).to_have_text("2")
+    expect(page.locator(".basket-total td")).to_have_text("£28.95")  # 2 × £12.00 + £4.95
+
+    page.get_by_label("Email for your receipt").fill("buyer@example.com")
+    page.get_by_role("button", name="Pay £28.95 securely with Stripe").click()
+
+    expect(page.locator("body")).to_contain_text("28.95")  # the hosted payment page
+    page.get_by_role("button", name="Pay", exact=True).click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Order Q-")
+    expect(page.locator(".order-status")).to_contain_text("your payment is confirmed")
+    order = Order.objects.get()
+    assert order.status == Order.Status.PAID
+    assert order.total == 2895
+    assert Product.objects.get(slug="dirty-old-town-tote-bag").stock == 38
+    fake_stripe.wait_for_deliveries()
+    assert smtp_inbox.recipients() == ["buyer@example.com", "shop@quire.localhost"]
+    page.reload()
+    expect(page.locator("[data-basket-count]")).to_have_text("")
+    page.close()
+
+
+def test_admin_adds_a_product_and_sees_an_order(shop_ready, browser, django_user_model):
+    django_user_model.objects.create_superuser("staff", "staff@example.com", "a-long-password")
+    from tests.factories import make_order
+
+    order = make_order([(Product.objects.get(slug="dirty-old-town-tote-bag"), 1)])
+    page = browser.new_page()
+    page.set_default_timeout(15_000)
+
+    page.goto(shop_ready + "/admin/login/")
+    page.get_by_label("Username").fill("staff")
+    page.get_by_label("Password").fill("a-long-password")
+    page.get_by_role("button", name="Sign in").click()
+
+    page.goto(shop_ready + reverse("wagtailsnippets_shop_product:add"))
+    page.get_by_role("textbox", name="Title*").fill("Canal walks, second edition")
+    page.get_by_role("textbox", name="Slug*").fill("canal-walks-second-edition")
+    page.get_by_role("textbox", name="Short description*").fill("The map, redrawn.")
+    page.get_by_role("spinbutton", name="Price*").fill("1800")
+    page.get_by_role("combobox", name="Status*").select_option("on_sale")
+    page.get_by_role("button", name="Save").first.click()
+    expect(page.locator("body")).to_contain_text("Canal walks, second edition")
+    assert Product.objects.get(slug="canal-walks-second-edition").price == 1800
+
+    page.goto(shop_ready + reverse("shop_orders:index"))
+    expect(page.locator("body")).to_contain_text(order.reference)
+    page.close()
