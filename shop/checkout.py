@@ -14,6 +14,7 @@ Invariants:
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -234,3 +235,24 @@ def record_webhook(event: payments.WebhookEvent) -> str:
         record.outcome = outcome
         record.save(update_fields=["order", "outcome"])
     return outcome
+
+
+def settle_stale_checkouts(older_than_minutes: int) -> int:
+    """Ask Stripe about orders still pending long after their session should have closed,
+    and apply what it says. A safety net for webhooks that never arrived: without it, their
+    stock would stay taken. Returns how many orders were checked."""
+    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    stale = Order.objects.filter(
+        status__in=[Order.Status.PENDING, Order.Status.PROCESSING],
+        created_at__lt=cutoff,
+        stripe_session_id__isnull=False,
+    )
+    checked = 0
+    for session_id in stale.values_list("stripe_session_id", flat=True):
+        try:
+            apply_checkout_session(payments.retrieve_checkout_session(session_id))
+        except payments.PaymentError:
+            logger.warning("Could not check Checkout Session %s; will retry", session_id)
+            continue
+        checked += 1
+    return checked

@@ -8,6 +8,7 @@ to the buyer as it is. Tests point STRIPE_API_BASE at a local Stripe-compatible 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 
 import stripe
@@ -159,6 +160,9 @@ def create_checkout_session(order: Order, success_url: str, cancel_url: str) -> 
         "shipping_address_collection": {"allowed_countries": region["countries"]},
         "success_url": success_url,
         "cancel_url": cancel_url,
+        # Stock is held while the session is open, so close it well before Stripe's default
+        # of a day (Stripe's minimum is 30 minutes).
+        "expires_at": int(time.time()) + settings.QUIRE_CHECKOUT_MINUTES * 60,
     }
     if order.shipping:
         params["shipping_options"] = [

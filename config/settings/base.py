@@ -212,6 +212,8 @@ QUIRE_SHIPPING_RATES = {
     },
 }
 SHOP_STAFF_EMAIL = env("SHOP_STAFF_EMAIL", "shop@quire.localhost")
+# How long a buyer has to pay on Stripe's page before the session closes and its stock returns.
+QUIRE_CHECKOUT_MINUTES = max(30, int(env("QUIRE_CHECKOUT_MINUTES", "30")))
 
 # Stripe. With no secret key the shop still works and checkout says payments are not set up.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "")

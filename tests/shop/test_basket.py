@@ -334,3 +334,17 @@ def test_add_returns_to_a_safe_next_page_only(client, home, make_post):
 
     assert to_post["Location"] == post.url
     assert elsewhere["Location"] == reverse("shop:basket")
+
+
+def test_pages_that_never_touch_the_basket_do_not_load_it(client, make_post):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    add(client, ProductFactory(), "1")
+    post = make_post()
+    client.get(post.url)
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(post.url)
+
+    assert not [q for q in queries.captured_queries if "shop_basket" in q["sql"]]

@@ -241,3 +241,40 @@ class TestWebhooksOverHttp:
         order.refresh_from_db()
         assert order.status == Order.Status.EXPIRED
         assert Product.objects.get(pk=product.pk).stock == 5
+
+
+def test_lost_webhooks_are_made_up_for_by_settling_stale_checkouts(client, home, fake_stripe):
+    """No webhook is registered here: the sweep asks Stripe directly."""
+    from django.core.management import call_command
+
+    from shop import payments
+
+    paid_product, expired_product = ProductFactory(stock=5), ProductFactory(stock=5)
+    add(client, paid_product, 1)
+    paid_session = session_id_from(start_checkout(client)["Location"])
+    fake_stripe.pay(paid_session)
+    client.post(reverse("shop:basket_empty"), {"basket": client.session["shop_basket_id"]})
+    add(client, expired_product, 2)
+    expired_session = session_id_from(start_checkout(client)["Location"])
+    payments.expire_checkout_session(expired_session)
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("settle_checkouts", older_than=0, verbosity=0)
+
+    statuses = dict(Order.objects.values_list("stripe_session_id", "status"))
+    assert statuses == {paid_session: "paid", expired_session: "expired"}
+    assert Product.objects.get(pk=expired_product.pk).stock == 5
+
+
+def test_the_checkout_session_closes_after_the_configured_time(client, home, fake_stripe, settings):
+    import time
+
+    from shop import payments
+
+    settings.QUIRE_CHECKOUT_MINUTES = 45
+    add(client, ProductFactory(), 1)
+    session_id = session_id_from(start_checkout(client)["Location"])
+
+    session = payments._client().v1.checkout.sessions.retrieve(session_id)
+
+    assert abs(session.expires_at - (time.time() + 45 * 60)) < 60

@@ -138,12 +138,9 @@ def test_shop_staff_without_refund_rights_are_not_offered_a_refund(
     client, django_user_model, paid_order
 ):
     staff = django_user_model.objects.create_user("packer", password="pw")
-    staff.user_permissions.add(
-        Permission.objects.get(codename="access_admin"),
-        Permission.objects.get(codename="change_order"),
-        Permission.objects.get(codename="view_order"),
-    )
+    staff.groups.add(Group.objects.get(name="Shop staff"))
     client.force_login(staff)
+    assert "Orders" in client.get(reverse("wagtailadmin_home")).content.decode()
 
     form = client.get(reverse("shop_orders:edit", args=[paid_order.pk])).content.decode()
 
@@ -161,3 +158,13 @@ def test_an_editor_without_shop_rights_cannot_see_orders(
 
     assert "Orders" not in client.get(reverse("wagtailadmin_home")).content.decode()
     assert client.get(reverse("shop_orders:index")).status_code == 302
+
+
+def test_shop_managers_may_refund(client, django_user_model, paid_order):
+    manager = django_user_model.objects.create_user("manager", password="pw")
+    manager.groups.add(Group.objects.get(name="Shop managers"))
+    client.force_login(manager)
+
+    form = client.get(reverse("shop_orders:edit", args=[paid_order.pk])).content.decode()
+
+    assert 'value="refunded"' in form
