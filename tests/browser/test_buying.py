@@ -53,6 +53,7 @@ def test_buyer_goes_from_an_article_to_a_paid_order(shop_ready, fake_stripe, smt
     assert smtp_inbox.recipients() == ["buyer@example.com", "shop@quire.localhost"]
     page.reload()
     expect(page.locator("[data-basket-count]")).to_have_text("")
+    page.wait_for_load_state("networkidle")  # no request left running into teardown
     page.close()
 
 
@@ -81,4 +82,5 @@ def test_admin_adds_a_product_and_sees_an_order(shop_ready, browser, django_user
 
     page.goto(shop_ready + reverse("shop_orders:index"))
     expect(page.locator("body")).to_contain_text(order.reference)
+    page.wait_for_load_state("networkidle")  # no request left running into teardown
     page.close()
