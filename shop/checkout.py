@@ -154,7 +154,7 @@ def apply_checkout_session(
     with events in any order: a move the order may not make (a late "expired" after payment,
     a "completed, unpaid" after "payment succeeded") changes nothing."""
     with transaction.atomic():
-        order = Order.objects.select_for_update().filter(stripe_session_id=session.id).first()
+        order = _order_for_session(session)
         if order is None:
             logger.warning("No order for Checkout Session %s", session.id)
             return None
@@ -175,10 +175,38 @@ def apply_checkout_session(
             order.shipping_address = session.shipping_address
         order.save()
         if order.is_paid and order.basket_id:
-            BasketLine.objects.filter(basket_id=order.basket_id).delete()
+            _remove_bought_items_from_basket(order)
         if order.status == Order.Status.PAID:
             transaction.on_commit(lambda: emails.send_order_emails(order.pk))
     return order
+
+
+def _order_for_session(session: payments.CheckoutSession) -> Order | None:
+    """The order, locked. Found by session id, or by the reference we gave Stripe when the
+    event beats the request that stored the session id on the order."""
+    orders = Order.objects.select_for_update()
+    order = orders.filter(stripe_session_id=session.id).first()
+    if order is None and session.order_reference:
+        order = orders.filter(
+            reference=session.order_reference, stripe_session_id__isnull=True
+        ).first()
+        if order is not None:
+            order.stripe_session_id = session.id
+    return order
+
+
+def _remove_bought_items_from_basket(order: Order) -> None:
+    """Take what was bought out of the basket, leaving anything added since checkout began."""
+    bought = {line.product_id: line.quantity for line in order.lines.all() if line.product_id}
+    lines = BasketLine.objects.select_for_update().filter(
+        basket_id=order.basket_id, product_id__in=bought
+    )
+    for line in lines:
+        if line.quantity > bought[line.product_id]:
+            line.quantity -= bought[line.product_id]
+            line.save(update_fields=["quantity"])
+        else:
+            line.delete()
 
 
 def _status_for(session: payments.CheckoutSession, event_type: str | None) -> str | None:

@@ -51,6 +51,7 @@ class CheckoutSession:
     status: str  # open, complete or expired
     payment_status: str  # paid, unpaid or no_payment_required
     payment_intent: str = ""
+    order_reference: str = ""
     customer_email: str = ""
     shipping_name: str = ""
     shipping_address: dict = field(default_factory=dict)
@@ -129,6 +130,8 @@ def _session(data) -> CheckoutSession:
         status=get("status") or "",
         payment_status=get("payment_status") or "",
         payment_intent=intent,
+        order_reference=get("client_reference_id")
+        or (get("metadata") or {}).get("order_reference", ""),
         customer_email=(customer.get("email") if customer else None) or get("customer_email") or "",
         shipping_name=(shipping_details or {}).get("name") or "",
         shipping_address=dict((shipping_details or {}).get("address") or {}),

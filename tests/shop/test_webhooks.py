@@ -232,3 +232,30 @@ def test_smtp_failure_keeps_the_order_paid_and_the_email_is_retried(client, orde
     order.refresh_from_db()
     assert order.confirmation_sent_at is not None
     assert [m.to for m in mail.outbox] == [["buyer@example.com"], ["shop@quire.localhost"]]
+
+
+def test_an_event_arriving_before_the_session_id_was_stored_finds_its_order(client, order):
+    Order.objects.filter(pk=order.pk).update(stripe_session_id=None)
+    session = checkout_session("cs_test_early", reference=order.reference)
+
+    deliver(client, event("checkout.session.completed", session))
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+    assert order.stripe_session_id == "cs_test_early"
+
+
+def test_payment_leaves_items_added_after_checkout_in_the_basket(client, order):
+    bought = order.lines.get().product
+    later = ProductFactory(title="Added later")
+    for product, quantity in [(bought, 3), (later, 1)]:
+        client.post(
+            reverse("shop:basket_add"),
+            {"product": product.pk, "quantity": str(quantity), "price": product.price},
+        )
+    Order.objects.filter(pk=order.pk).update(basket_id=client.session["shop_basket_id"])
+
+    deliver(client, completed(order))
+
+    remaining = dict(BasketLine.objects.values_list("product__title", "quantity"))
+    assert remaining == {"Tote": 1, "Added later": 1}
