@@ -1,5 +1,6 @@
 """The shop's place in the Wagtail admin: a "Shop" menu for staff with shop permissions."""
 
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
@@ -21,7 +22,14 @@ class ProductViewSet(SnippetViewSet):
     model = Product
     icon = "tag"
     menu_label = "Products"
-    list_display = ["title", "status", "display_price", "stock", "release_date", "updated_at"]
+    list_display = [
+        "title",
+        "status",
+        Column("display_price", label="Price"),
+        "stock",
+        "release_date",
+        "updated_at",
+    ]
     list_filter = ["status", "format", "shipping_class"]
     search_fields = ["title", "short_description", "slug"]
     ordering = ["title"]
@@ -34,7 +42,13 @@ class OrderViewSet(ModelViewSet):
     url_namespace = "shop_orders"
     icon = "list-ul"
     menu_label = "Orders"
-    list_display = ["reference", "email", "status", "total_display", "created_at"]
+    list_display = [
+        "reference",
+        "email",
+        "status",
+        Column("total_display", label="Total"),
+        "created_at",
+    ]
     list_filter = ["status", "created_at"]
     search_fields = ["reference", "email", "shipping_name"]
     list_export = [
