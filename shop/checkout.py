@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shop import basket as baskets
-from shop import emails, payments
+from shop import emails, payments, shipping
 from shop.models import BasketLine, Order, OrderLine, PaymentEvent, Product
 
 logger = logging.getLogger(__name__)
@@ -63,10 +63,24 @@ def start_checkout(request: HttpRequest, email: str) -> str:
     cancel_url = request.build_absolute_uri(
         reverse("shop:checkout_cancel", args=[order.reference, order.access_token])
     )
+    region = shipping.regions()[order.shipping_region]
+    request_to_pay = payments.PaymentRequest(
+        kind="order",
+        reference=order.reference,
+        email=order.email,
+        currency=order.currency,
+        lines=[
+            payments.LineItem(line.title, line.unit_price, line.quantity)
+            for line in order.lines.all()
+        ],
+        success_url=success_url + "?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url=cancel_url,
+        shipping_amount=order.shipping,
+        shipping_label=f"Delivery: {region['label']}",
+        collect_address_in=region["countries"],
+    )
     try:
-        session = payments.create_checkout_session(
-            order, success_url + "?session_id={CHECKOUT_SESSION_ID}", cancel_url
-        )
+        session = payments.create_checkout_session(request_to_pay)
     except payments.PaymentError as error:
         _discard_unstarted_order(order)
         raise CheckoutError(error.message) from error
@@ -186,10 +200,8 @@ def _order_for_session(session: payments.CheckoutSession) -> Order | None:
     event beats the request that stored the session id on the order."""
     orders = Order.objects.select_for_update()
     order = orders.filter(stripe_session_id=session.id).first()
-    if order is None and session.order_reference:
-        order = orders.filter(
-            reference=session.order_reference, stripe_session_id__isnull=True
-        ).first()
+    if order is None and session.reference:
+        order = orders.filter(reference=session.reference, stripe_session_id__isnull=True).first()
         if order is not None:
             order.stripe_session_id = session.id
     return order

@@ -14,9 +14,6 @@ from dataclasses import dataclass, field
 import stripe
 from django.conf import settings
 
-from shop import shipping
-from shop.models import Order
-
 logger = logging.getLogger(__name__)
 
 # The webhook events the shop acts on; others are recorded and ignored.
@@ -51,7 +48,8 @@ class CheckoutSession:
     status: str  # open, complete or expired
     payment_status: str  # paid, unpaid or no_payment_required
     payment_intent: str = ""
-    order_reference: str = ""
+    kind: str = "order"
+    reference: str = ""
     customer_email: str = ""
     shipping_name: str = ""
     shipping_address: dict = field(default_factory=dict)
@@ -130,50 +128,75 @@ def _session(data) -> CheckoutSession:
         status=get("status") or "",
         payment_status=get("payment_status") or "",
         payment_intent=intent,
-        order_reference=get("client_reference_id")
-        or (get("metadata") or {}).get("order_reference", ""),
+        kind=(get("metadata") or {}).get("kind") or "order",
+        reference=get("client_reference_id") or (get("metadata") or {}).get("reference", ""),
         customer_email=(customer.get("email") if customer else None) or get("customer_email") or "",
         shipping_name=(shipping_details or {}).get("name") or "",
         shipping_address=dict((shipping_details or {}).get("address") or {}),
     )
 
 
-def create_checkout_session(order: Order, success_url: str, cancel_url: str) -> CheckoutSession:
-    """Open a Stripe Checkout Session for `order`, priced from the order's own lines (which
-    were priced from the database), never from anything the browser sent. The idempotency key
-    makes a retried request return the same session rather than a second one."""
-    region = shipping.regions()[order.shipping_region]
+@dataclass(frozen=True)
+class LineItem:
+    title: str
+    unit_amount: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    """What to ask the buyer to pay for: an order or a pre-order, priced by the caller from the
+    database, never from anything the browser sent."""
+
+    kind: str  # "order" or "preorder": which workflow the webhook hands the session back to
+    reference: str
+    email: str
+    currency: str
+    lines: list[LineItem]
+    success_url: str
+    cancel_url: str
+    shipping_amount: int = 0
+    shipping_label: str = ""
+    collect_address_in: list[str] = field(default_factory=list)  # empty: address known already
+
+
+def create_checkout_session(request: PaymentRequest) -> CheckoutSession:
+    """Open a Stripe Checkout Session in payment mode. The idempotency key makes a retried
+    request return the same session rather than a second one."""
+    currency = request.currency.lower()
+    metadata = {"kind": request.kind, "reference": request.reference}
     params = {
         "mode": "payment",
-        "customer_email": order.email,
-        "client_reference_id": order.reference,
-        "metadata": {"order_reference": order.reference},
-        "payment_intent_data": {"metadata": {"order_reference": order.reference}},
+        "customer_email": request.email,
+        "client_reference_id": request.reference,
+        "metadata": metadata,
+        "payment_intent_data": {"metadata": metadata},
         "line_items": [
             {
                 "quantity": line.quantity,
                 "price_data": {
-                    "currency": order.currency.lower(),
-                    "unit_amount": line.unit_price,
+                    "currency": currency,
+                    "unit_amount": line.unit_amount,
                     "product_data": {"name": line.title},
                 },
             }
-            for line in order.lines.all()
+            for line in request.lines
         ],
-        "shipping_address_collection": {"allowed_countries": region["countries"]},
-        "success_url": success_url,
-        "cancel_url": cancel_url,
+        "success_url": request.success_url,
+        "cancel_url": request.cancel_url,
         # Stock is held while the session is open, so close it well before Stripe's default
         # of a day (Stripe's minimum is 30 minutes).
         "expires_at": int(time.time()) + settings.QUIRE_CHECKOUT_MINUTES * 60,
     }
-    if order.shipping:
+    if request.collect_address_in:
+        params["shipping_address_collection"] = {"allowed_countries": request.collect_address_in}
+    if request.shipping_amount:
         params["shipping_options"] = [
             {
                 "shipping_rate_data": {
                     "type": "fixed_amount",
-                    "display_name": f"Delivery: {region['label']}",
-                    "fixed_amount": {"amount": order.shipping, "currency": order.currency.lower()},
+                    "display_name": request.shipping_label,
+                    "fixed_amount": {"amount": request.shipping_amount, "currency": currency},
                 }
             }
         ]
@@ -181,7 +204,7 @@ def create_checkout_session(order: Order, success_url: str, cancel_url: str) -> 
         "checkout.sessions.create",
         _client().v1.checkout.sessions.create,
         params=params,
-        options={"idempotency_key": f"checkout-{order.reference}"},
+        options={"idempotency_key": f"checkout-{request.reference}"},
     )
     return _session(session)
 

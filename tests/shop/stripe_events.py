@@ -33,7 +33,7 @@ def checkout_session(session_id, *, status="complete", payment_status="paid", re
         },
         "customer_email": "buyer@example.com",
         "livemode": False,
-        "metadata": {"order_reference": reference},
+        "metadata": {"kind": "order", "reference": reference},
         "mode": "payment",
         "payment_intent": "pi_test_123" if status == "complete" else None,
         "payment_status": payment_status,
