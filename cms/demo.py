@@ -27,7 +27,7 @@ from cms.models import (
     SiteIdentity,
     StandardPage,
 )
-from shop.models import Product
+from shop.models import PreOrderChargeMode, PreOrderFormPage, Product
 
 SOURCE_TITLE = "Inspectors give town hall canteen a clean bill of health"
 SOURCE_URL = "https://www.example.org/news/2026/11/town-hall-canteen-inspection"
@@ -255,6 +255,10 @@ PRODUCTS = [
         "status": Product.Status.PRE_ORDER,
         "stock": 300,
         "per_order_limit": 5,
+        "preorder_cap": 300,
+        "preorder_per_buyer_limit": 5,
+        # Reserve-and-pay-later, so the demo's form works without a Stripe key.
+        "preorder_charge_mode": PreOrderChargeMode.RESERVE,
         "release_date": datetime.date(2027, 3, 19),
         "shipping_class": "small",
         "cover": "Gasworks at dusk",
@@ -464,6 +468,24 @@ def load_demo_site() -> dict[str, int]:
         ],
     }
 
+    preorder_form, made = _child(
+        home,
+        PreOrderFormPage,
+        "pre-order",
+        title="Pre-Order Form",
+        intro="<p>Reserve your copy of <i>Dirty Old Town</i> before it is out. Signed copies "
+        "for the first three hundred.</p>",
+        terms="<p>Reserving is free: nothing is charged today. When the book is released we "
+        "email you a link to pay the price shown here plus delivery, and send it once you have "
+        "paid. You can cancel at any time before then from the link in your confirmation "
+        "email.</p>",
+        thank_you="<p>Your copy is reserved. We have emailed you the details.</p>",
+    )
+    created["pages"] += made
+    if made:
+        preorder_form.products.add(products["dirty-old-town"])
+        preorder_form.save_revision().publish()
+
     posts = {}
     for spec in POSTS:
         fields = {
@@ -494,7 +516,7 @@ def load_demo_site() -> dict[str, int]:
         navigation.header_links = [
             _link(page=blog.pk),
             _link(label="Shop", url=reverse("shop:index")),
-            _link(label="Pre-Order Form", url=reverse("shop:pre_order")),
+            _link(page=preorder_form.pk),
             _link(label="Shopping Basket", url=reverse("shop:basket"), show_basket_count=True),
             _link(page=about.pk),
         ]

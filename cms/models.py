@@ -103,7 +103,7 @@ class HomePage(BasePage):
     ]
 
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["cms.BlogIndexPage", "cms.StandardPage"]
+    subpage_types = ["cms.BlogIndexPage", "cms.StandardPage", "shop.PreOrderFormPage"]
     max_count = 1
 
     LATEST_POSTS = 6
@@ -315,7 +315,7 @@ class StandardPage(BasePage):
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
 
     parent_page_types = ["cms.HomePage", "cms.StandardPage"]
-    subpage_types = ["cms.StandardPage"]
+    subpage_types = ["cms.StandardPage", "shop.PreOrderFormPage"]
 
     @property
     def summary(self) -> str:

@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shop import basket as baskets
-from shop import emails, payments, shipping
+from shop import emails, payments, preorders, shipping
 from shop.models import BasketLine, Order, OrderLine, PaymentEvent, Product
 
 logger = logging.getLogger(__name__)
@@ -268,6 +268,13 @@ def record_webhook(event: payments.WebhookEvent) -> str:
             return "duplicate delivery, ignored"
         if event.session is None:
             outcome = "not a checkout event, ignored"
+        elif event.session.kind == "preorder":
+            preorder = preorders.apply_checkout_session(event.session, event.type)
+            outcome = (
+                f"pre-order {preorder.reference} is {preorder.status}"
+                if preorder
+                else "no such pre-order"
+            )
         else:
             order = apply_checkout_session(event.session, event.type)
             record.order = order

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from shop.models import Order
+from shop.models import Order, PreOrder
 
 logger = logging.getLogger(__name__)
 
@@ -26,10 +26,12 @@ def _absolute(path: str) -> str:
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
 
 
-def _message(order: Order, template: str, subject: str, to: list[str]) -> EmailMultiAlternatives:
+def _message(
+    order: Order | PreOrder, template: str, subject: str, to: list[str]
+) -> EmailMultiAlternatives:
     context = {
         "order": order,
-        "lines": list(order.lines.all()),
+        "lines": list(order.lines.all()) if isinstance(order, Order) else [],
         "order_url": _absolute(order.get_absolute_url()),
         "site_url": _absolute("/"),
     }
@@ -45,10 +47,16 @@ def _message(order: Order, template: str, subject: str, to: list[str]) -> EmailM
     return message
 
 
-def _send_once(order_pk: int, sent_field: str, build: Callable[[Order], EmailMultiAlternatives]):
-    """Send one email for the order unless it has gone already. Returns True if sent now."""
+def _send_once(
+    order_pk: int,
+    sent_field: str,
+    build: Callable[[Order], EmailMultiAlternatives],
+    model: type[Order] | type[PreOrder] = Order,
+):
+    """Send one email for the order (or pre-order) unless it has gone already. Returns True
+    if sent now."""
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_pk)
+        order = model.objects.select_for_update().get(pk=order_pk)
         if getattr(order, sent_field) is not None:
             return False
         try:
@@ -92,6 +100,32 @@ def send_shipping_notice(order_pk: int) -> None:
     )
 
 
+def send_preorder_emails(preorder_pk: int) -> None:
+    """The buyer's confirmation (with their private link) and the staff notification."""
+    _send_once(
+        preorder_pk,
+        "confirmation_sent_at",
+        lambda preorder: _message(
+            preorder,
+            "preorder_confirmation",
+            f"Your pre-order {preorder.reference} of {preorder.product.title}",
+            [preorder.email],
+        ),
+        model=PreOrder,
+    )
+    _send_once(
+        preorder_pk,
+        "staff_notified_at",
+        lambda preorder: _message(
+            preorder,
+            "staff_new_preorder",
+            f"New pre-order {preorder.reference}: {preorder.quantity} × {preorder.product.title}",
+            [settings.SHOP_STAFF_EMAIL],
+        ),
+        model=PreOrder,
+    )
+
+
 def send_pending_emails() -> int:
     """Retry every email that should have gone and has not; returns how many orders were seen."""
     paid = Order.objects.filter(status__in=Order.PAID_STATUSES)
@@ -101,7 +135,14 @@ def send_pending_emails() -> int:
     shipped = Order.objects.filter(
         status=Order.Status.SHIPPED, shipping_notice_sent_at__isnull=True
     )
+    confirmed = PreOrder.objects.filter(status__in=[PreOrder.Status.RESERVED, PreOrder.Status.PAID])
+    preorders = confirmed.filter(confirmation_sent_at__isnull=True) | confirmed.filter(
+        staff_notified_at__isnull=True
+    )
     seen = 0
+    for pk in preorders.values_list("pk", flat=True):
+        send_preorder_emails(pk)
+        seen += 1
     for pk in pending.values_list("pk", flat=True):
         send_order_emails(pk)
         seen += 1

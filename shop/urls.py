@@ -23,5 +23,7 @@ urlpatterns = [
     ),
     path("orders/<str:reference>/<str:token>/", views.order_detail, name="order"),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
-    path("pre-order/", views.shop_not_open_yet, {"section": "Pre-order form"}, name="pre_order"),
+    path("pre-order/", views.pre_order_form, name="pre_order"),
+    path("pre-orders/paid/", views.preorder_paid, name="preorder_paid"),
+    path("pre-orders/<str:reference>/<str:token>/", views.preorder_detail, name="preorder"),
 ]

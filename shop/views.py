@@ -14,8 +14,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from shop import basket as baskets
-from shop import checkout, payments, shipping
-from shop.models import Order, Product
+from shop import checkout, payments, preorders, shipping
+from shop.models import Order, PreOrder, PreOrderFormPage, Product
 from shop.money import decimal_amount
 
 
@@ -232,8 +232,43 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     return HttpResponse(outcome, content_type="text/plain")
 
 
-def shop_not_open_yet(request: HttpRequest, section: str) -> HttpResponse:
-    """The pre-order form arrives with its own release; until then its address says so."""
-    if request.method not in ("GET", "HEAD"):
-        raise Http404
-    return render(request, "shop/not_open_yet.html", {"section": section})
+@require_GET
+def pre_order_form(request: HttpRequest) -> HttpResponse:
+    """A stable address for "pre-order this": finds the live Pre-Order Form page offering the
+    product (or any), so buttons need not look the page up on every page view."""
+    forms = PreOrderFormPage.objects.live().public().order_by("path")
+    slug = request.GET.get("product", "")
+    page = (forms.filter(products__slug=slug).first() if slug else None) or forms.first()
+    if page is None:
+        return render(request, "shop/not_open_yet.html", {"section": "Pre-Order Form"}, status=404)
+    query = f"?product={slug}" if slug else ""
+    return redirect(page.url + query)
+
+
+def preorder_for_buyer(reference: str, token: str) -> PreOrder:
+    """The pre-order whose private link this is; a wrong token is indistinguishable from none."""
+    preorder = PreOrder.objects.select_related("product").filter(reference=reference).first()
+    if preorder is None or not constant_time_compare(preorder.access_token, token):
+        raise Http404("No such pre-order.")
+    return preorder
+
+
+@never_cache
+@require_GET
+def preorder_detail(request: HttpRequest, reference: str, token: str) -> HttpResponse:
+    preorder = preorder_for_buyer(reference, token)
+    return render(request, "shop/preorder_detail.html", {"preorder": preorder, "noindex": True})
+
+
+@never_cache
+@require_GET
+def preorder_paid(request: HttpRequest) -> HttpResponse:
+    """Stripe sends the buyer here after paying for a pre-order; confirmed from Stripe's own
+    record of the session, through the same idempotent step as the webhook."""
+    session_id = request.GET.get("session_id", "")
+    preorder = get_object_or_404(PreOrder, stripe_session_id=session_id) if session_id else None
+    if preorder is None:
+        raise Http404("No checkout session given.")
+    with contextlib.suppress(payments.PaymentError):
+        preorders.apply_checkout_session(payments.retrieve_checkout_session(session_id))
+    return redirect(preorder.get_absolute_url())

@@ -10,6 +10,14 @@ from tests.factories import BlogIndexPageFactory, BlogPageFactory, HomePageFacto
 from tests.stripe_fake import start_fake_stripe
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache (rate limits, failed embeds, renditions)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def home(db):
     """A site whose root is a HomePage, replacing Wagtail's initial placeholder page."""

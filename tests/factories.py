@@ -117,3 +117,28 @@ def make_order(products_and_quantities, *, session_id="cs_test_1", region="uk", 
             quantity=quantity,
         )
     return order
+
+
+class PreOrderProductFactory(ProductFactory):
+    title = factory.Sequence(lambda n: f"New book {n}")
+    status = Product.Status.PRE_ORDER
+    price = 1699
+    preorder_cap = 300
+    preorder_per_buyer_limit = 5
+    preorder_charge_mode = "reserve"
+
+
+def make_preorder_form_page(parent, products, **fields):
+    from shop.models import PreOrderFormPage
+
+    page = PreOrderFormPage(
+        title="Pre-Order Form",
+        slug="pre-order",
+        terms="<p>Pay on release; cancel any time before.</p>",
+        thank_you="<p>Thank you!</p>",
+        **fields,
+    )
+    parent.add_child(instance=page)
+    page.products.set(products)
+    page.save_revision().publish()
+    return page

@@ -220,3 +220,7 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = env("STRIPE_API_BASE", "")  # e.g. a local Stripe-compatible server in tests
 STRIPE_TIMEOUT_SECONDS = int(env("STRIPE_TIMEOUT_SECONDS", "20"))
+
+# Pre-order form abuse limits: (attempts, per seconds), per client IP and per email address.
+QUIRE_PREORDER_LIMIT_PER_IP = (20, 3600)
+QUIRE_PREORDER_LIMIT_PER_EMAIL = (5, 3600)

@@ -16,6 +16,11 @@ from shop.money import CURRENCY_CHOICES, DEFAULT_CURRENCY, format_money
 from shop.shipping import ShippingClass
 
 
+class PreOrderChargeMode(models.TextChoices):
+    CHARGE_NOW = "charge_now", "Charge now (pay in full when pre-ordering)"
+    RESERVE = "reserve", "Reserve, pay later (a payment link is emailed on release)"
+
+
 class ProductQuerySet(models.QuerySet):
     def visible(self):
         """Products the public may see: everything but hidden ones."""
@@ -67,6 +72,29 @@ class Product(index.Indexed, ClusterableModel):
     shipping_class = models.CharField(
         max_length=10, choices=ShippingClass.choices, default=ShippingClass.SMALL
     )
+    preorder_cap = models.PositiveIntegerField(
+        "pre-order cap",
+        null=True,
+        blank=True,
+        help_text="Most units pre-orders may take in all, e.g. 300. Empty means no cap.",
+    )
+    preorder_per_buyer_limit = models.PositiveSmallIntegerField(
+        "per-buyer limit", default=5, validators=[MinValueValidator(1)]
+    )
+    preorder_charge_mode = models.CharField(
+        "when buyers pay",
+        max_length=20,
+        choices=PreOrderChargeMode.choices,
+        default=PreOrderChargeMode.CHARGE_NOW,
+    )
+    preorder_open = models.BooleanField(
+        "pre-orders open",
+        default=True,
+        help_text="Untick to close the campaign: the form then accepts nothing more.",
+    )
+    preorder_reserved = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Units held by live pre-orders."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -87,6 +115,13 @@ class Product(index.Indexed, ClusterableModel):
                 FieldRowPanel([FieldPanel("format"), FieldPanel("shipping_class")]),
             ],
             "Selling",
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("preorder_cap"), FieldPanel("preorder_per_buyer_limit")]),
+                FieldRowPanel([FieldPanel("preorder_charge_mode"), FieldPanel("preorder_open")]),
+            ],
+            "Pre-order campaign (when the status is Pre-order)",
         ),
     ]
 
@@ -144,6 +179,21 @@ class Product(index.Indexed, ClusterableModel):
         if self.stock is not None and self.stock <= 5:
             return f"In stock: only {self.stock} left"
         return "In stock"
+
+    @property
+    def preorder_units_left(self) -> int | None:
+        """Units the campaign can still take; None when it has no cap."""
+        if self.preorder_cap is None:
+            return None
+        return max(0, self.preorder_cap - self.preorder_reserved)
+
+    @property
+    def accepts_preorders(self) -> bool:
+        return (
+            self.status == self.Status.PRE_ORDER
+            and self.preorder_open
+            and self.preorder_units_left != 0
+        )
 
     @property
     def display_price(self) -> str:

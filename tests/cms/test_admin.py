@@ -8,6 +8,7 @@ from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfiel
 
 from cms.blocks import BodyBlock
 from cms.models import BlogIndexPage, BlogPage, HomePage, NavigationSettings, StandardPage
+from shop.models import PreOrderFormPage
 from tests.factories import make_image
 
 
@@ -121,7 +122,7 @@ class PageTreeRules(WagtailPageTestCase):
 
     def test_home_page_sits_at_the_root_and_holds_the_blog_and_plain_pages(self):
         self.assertAllowedParentPageTypes(HomePage, {Page})
-        self.assertAllowedSubpageTypes(HomePage, {BlogIndexPage, StandardPage})
+        self.assertAllowedSubpageTypes(HomePage, {BlogIndexPage, StandardPage, PreOrderFormPage})
 
     def test_posts_live_in_a_blog_and_have_no_children(self):
         self.assertAllowedParentPageTypes(BlogPage, {BlogIndexPage})

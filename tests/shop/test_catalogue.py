@@ -82,7 +82,8 @@ def test_pre_order_product_links_to_the_pre_order_form(client, home):
 
     page = soup(client.get(product.get_absolute_url()))
 
-    assert page.find("a", string="Pre-order “New book”")["href"] == reverse("shop:pre_order")
+    link = page.find("a", string="Pre-order “New book”")["href"]
+    assert link == reverse("shop:pre_order") + f"?product={product.slug}"
 
 
 def test_hidden_and_unknown_products_are_404(client, home):
@@ -143,6 +144,10 @@ def test_staff_add_a_product_in_the_admin(admin_client, home):
         "per_order_limit": "5",
         "release_date": "",
         "shipping_class": "small",
+        "preorder_cap": "",
+        "preorder_per_buyer_limit": "5",
+        "preorder_charge_mode": "charge_now",
+        "preorder_open": "on",
         "gallery_images-TOTAL_FORMS": "0",
         "gallery_images-INITIAL_FORMS": "0",
         "gallery_images-MIN_NUM_FORMS": "0",

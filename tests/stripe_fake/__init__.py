@@ -3,7 +3,10 @@
 localstripe (https://github.com/adrienverge/localstripe) is a real HTTP server that mimics
 Stripe's API well enough for stripe-python, but it has no Checkout Sessions, which is all the
 shop uses. This package adds them on top of localstripe's own classes: the session endpoints,
-a hosted payment page, delayed (bank transfer) payments and the checkout webhook events.
+a hosted payment page, delayed (bank transfer) payments and the checkout webhook events
+(checkout.py); setup-mode sessions that save a card for pre-orders, and off-session
+PaymentIntents that charge it at release the way Stripe does, declines and all
+(payment_intents.py, with the test cards' behaviour in cards.py).
 
 localstripe is GPL-licensed, so it is a test-only dependency: nothing outside tests/ may import
 it or this package, and the shop talks to it only over HTTP, through stripe-python pointed at
@@ -14,6 +17,7 @@ it or this package, and the shop talks to it only over HTTP, through stripe-pyth
     fake.register_webhook("http://127.0.0.1:8000/shop/stripe/webhook/", "whsec_test")
     session = client.v1.checkout.sessions.create(params={...})
     fake.pay(session.id)  # or open fake.pay_url(session.id) in a browser
+    fake.save_card(setup_session.id, card_number="4000008260003178")  # mode="setup"
     fake.wait_for_deliveries()
     fake.stop()
 """

@@ -3,6 +3,8 @@
 A `CheckoutSession` is a localstripe `StripeObject`: it lives in localstripe's `store`, exports
 itself with `_export()`, and pays through localstripe's own `PaymentMethod`, `PaymentIntent` and
 `Charge`, so the rest of localstripe (refunds, events, balance transactions) sees real objects.
+In `setup` mode it charges nothing: it saves the card through localstripe's `SetupIntent`,
+attached to a `Customer`, for an off-session charge later (see payment_intents.py).
 Following localstripe's convention, every method that is not a field of the exported object
 starts with an underscore, and constructors raise all their `UserError`s before storing.
 """
@@ -18,18 +20,23 @@ from localstripe.errors import UserError
 from localstripe.resources import (
     BalanceTransaction,
     Charge,
+    Customer,
     Event,
     List,
     PaymentIntent,
     PaymentMethod,
+    SetupIntent,
     StripeObject,
     random_id,
     try_convert_to_int,
 )
 
+from tests.stripe_fake import cards
+
 with warnings.catch_warnings():
     # localstripe.server registers plain functions as handlers, which aiohttp deprecates (once
-    # per route, at import). This is the package's first import of it.
+    # per route, at import). This is the package's first import of it; the other modules take
+    # `server` from here.
     warnings.simplefilter("ignore", DeprecationWarning)
     from localstripe import server
 
@@ -39,7 +46,6 @@ IGNORED_PARAMS = {
     "allow_promotion_codes",
     "automatic_tax",
     "billing_address_collection",
-    "customer_creation",
     "locale",
     "payment_method_types",
     "phone_number_collection",
@@ -64,6 +70,15 @@ def _error(message, param=None, code="parameter_invalid", status=400):
     if param:
         contents["param"] = param
     return UserError(status, message, contents)
+
+
+def _retrieve(cls, id, param, name):
+    """The object `id` names in parameter `param`. Stripe answers an unknown one with a 400
+    naming it; localstripe's _api_retrieve with a bare 404."""
+    try:
+        return cls._api_retrieve(id)
+    except UserError:
+        raise _error(f"No such {name}: '{id}'", param, "resource_missing") from None
 
 
 def _positive_int(value, param):
@@ -141,6 +156,24 @@ def _parse_shipping_options(options, currency):
     return rates
 
 
+def _check_setup_params(currency, setup_intent_data, **payment_only):
+    """Setup mode saves a card and charges nothing, so Stripe refuses the parameters about the
+    amount to pay (`payment_only`, when given; this fake also refuses
+    shipping_address_collection, which it implements for payment mode only), and needs
+    `currency` to choose which payment methods to offer."""
+    for param, value in payment_only.items():
+        if value is not None:
+            raise _error(f"You can not pass `{param}` in `setup` mode.", param)
+    if not currency or not isinstance(currency, str):
+        raise _error("Missing required param: currency.", "currency", "parameter_missing")
+    unsupported = sorted(set(setup_intent_data or {}) - {"metadata", "description"})
+    if unsupported:
+        raise _error(
+            "This fake supports only `metadata` and `description` in setup_intent_data.",
+            f"setup_intent_data[{unsupported[0]}]",
+        )
+
+
 class Declined(Exception):
     pass
 
@@ -178,8 +211,11 @@ class CheckoutSession(StripeObject):
         self,
         mode=None,
         line_items=None,
+        currency=None,
         success_url=None,
         cancel_url=None,
+        customer=None,
+        customer_creation=None,
         customer_email=None,
         client_reference_id=None,
         metadata=None,
@@ -187,6 +223,7 @@ class CheckoutSession(StripeObject):
         shipping_options=None,
         expires_at=None,
         payment_intent_data=None,
+        setup_intent_data=None,
         **kwargs,
     ):
         unknown = sorted(set(kwargs) - IGNORED_PARAMS)
@@ -196,15 +233,48 @@ class CheckoutSession(StripeObject):
             )
         if not mode:
             raise _error("Missing required param: mode.", "mode", "parameter_missing")
-        if mode != "payment":
-            raise _error(f"Invalid mode {mode!r}: this fake supports only `payment`.", "mode")
+        if mode not in ("payment", "setup"):
+            raise _error(
+                f"Invalid mode {mode!r}: this fake supports only `payment` and `setup`.", "mode"
+            )
         if not success_url:
             raise _error("Missing required param: success_url.", "success_url", "parameter_missing")
         for param, url in (("success_url", success_url), ("cancel_url", cancel_url)):
             if url is not None and not str(url).startswith(("http://", "https://")):
                 raise _error("Not a valid URL", param, "url_invalid")
-        items = _parse_line_items(line_items)
-        currency = items[0]["currency"]
+        exclusive = {"customer_email": customer_email, "customer_creation": customer_creation}
+        for other, value in exclusive.items():
+            if customer is not None and value is not None:
+                raise _error(
+                    f"You may only specify one of these parameters: customer, {other}.", other
+                )
+        if customer is not None:
+            _retrieve(Customer, customer, "customer", "customer")
+        if customer_creation not in (None, "always", "if_required"):
+            raise _error(
+                "Invalid customer_creation: must be one of always or if_required",
+                "customer_creation",
+            )
+        if mode == "payment":
+            if setup_intent_data is not None:
+                raise _error(
+                    "You can not pass `setup_intent_data` in `payment` mode.", "setup_intent_data"
+                )
+            items = _parse_line_items(line_items)
+            if currency is not None and str(currency).lower() != items[0]["currency"]:
+                raise _error("`currency` must match the line items' currency.", "currency")
+            currency = items[0]["currency"]
+        else:
+            _check_setup_params(
+                currency,
+                setup_intent_data,
+                line_items=line_items,
+                payment_intent_data=payment_intent_data,
+                shipping_options=shipping_options,
+                shipping_address_collection=shipping_address_collection,
+            )
+            items = []
+            currency = currency.lower()
         rates = _parse_shipping_options(shipping_options, currency)
         countries = None
         if shipping_address_collection is not None:
@@ -223,28 +293,37 @@ class CheckoutSession(StripeObject):
         # All exceptions must be raised before this point: this stores the object.
         super().__init__()
 
-        subtotal = sum(item["unit_amount"] * item["quantity"] for item in items)
-        shipping = rates[0]["amount"] if rates else 0
         self.mode = mode
         self.status = "open"
-        self.payment_status = "unpaid"
         self.currency = currency
-        self.amount_subtotal = subtotal
-        self.amount_total = subtotal + shipping
-        self.total_details = {"amount_discount": 0, "amount_shipping": shipping, "amount_tax": 0}
+        if mode == "payment":
+            subtotal = sum(item["unit_amount"] * item["quantity"] for item in items)
+            shipping = rates[0]["amount"] if rates else 0
+            self.payment_status = "unpaid"
+            self.amount_subtotal = subtotal
+            self.amount_total = subtotal + shipping
+            self.total_details = {
+                "amount_discount": 0,
+                "amount_shipping": shipping,
+                "amount_tax": 0,
+            }
+        else:
+            self.payment_status = "no_payment_required"
+            self.amount_subtotal = self.amount_total = self.total_details = None
         self.shipping_cost = None
         if rates:
             self.shipping_cost = {
-                "amount_subtotal": shipping,
+                "amount_subtotal": rates[0]["amount"],
                 "amount_tax": 0,
-                "amount_total": shipping,
+                "amount_total": rates[0]["amount"],
                 "shipping_rate": rates[0]["id"],
             }
         self.shipping_options = [
             {"shipping_amount": rate["amount"], "shipping_rate": rate["id"]} for rate in rates
         ]
         self.shipping_address_collection = {"allowed_countries": countries} if countries else None
-        self.customer = None
+        self.customer = customer  # set at completion when Checkout creates one
+        self.customer_creation = customer_creation or (None if customer else "if_required")
         self.customer_email = customer_email
         self.customer_details = None
         self.client_reference_id = client_reference_id
@@ -252,7 +331,9 @@ class CheckoutSession(StripeObject):
         self.success_url = success_url
         self.cancel_url = cancel_url
         self.expires_at = expires_at
+        # Both stay null until the buyer completes the session (API versions since 2022-08-01).
         self.payment_intent = None
+        self.setup_intent = None
         self.payment_method_types = ["card"]
         # Stripe moved shipping_details into collected_information in API 2025-03-31; both
         # are filled so code written against either shape works.
@@ -260,6 +341,7 @@ class CheckoutSession(StripeObject):
         self.collected_information = None
         self._rates = rates
         self._intent_metadata = (payment_intent_data or {}).get("metadata") or {}
+        self._setup_intent_data = setup_intent_data or {}
         self._items = [LineItem(**item) for item in items]
 
     @property
@@ -282,9 +364,9 @@ class CheckoutSession(StripeObject):
         items._list = list(self._items)
         return items
 
-    def _emit(self, type):
+    def _emit(self, type, obj=None):
         # Looked up at call time: the fake replaces localstripe's schedule_webhook.
-        resources.schedule_webhook(Event(type, self))
+        resources.schedule_webhook(Event(type, obj or self))
 
     @classmethod
     def _api_retrieve(cls, id):
@@ -309,19 +391,22 @@ class CheckoutSession(StripeObject):
         session._emit("checkout.session.expired")
         return session
 
-    def _pay_by_card(self, number, details):
+    def _card(self, number, details):
         card = {"number": number, "exp_month": 12, "exp_year": time.gmtime().tm_year + 3}
         # Raises a 400 UserError unless the number is 16 characters.
-        method = PaymentMethod(type="card", card={**card, "cvc": "123"}, billing_details=details)
-        # localstripe declines 4000000000000002 only when attaching it to a customer, but
-        # Checkout charges at once, so both kinds of declining card fail the payment here.
-        if method._attaching_is_declined() or method._charging_is_declined():
-            raise Declined("Your card was declined.")
-        intent = self._new_intent(method)
+        return PaymentMethod(type="card", card={**card, "cvc": "123"}, billing_details=details)
+
+    def _pay_by_card(self, number, details):
+        method = self._card(number, details)
+        # Checkout charges at once, so cards declined on saving and on charging both fail here.
+        decline = cards.decline_when_charged(method)
+        if decline:
+            raise Declined(decline.message)
+        intent = self._new_intent(method, self._customer_for(details))
         intent._confirm(on_failure_now=intent._report_failure)
         if intent.status == "requires_action":  # a 3-D Secure card: the buyer passes
             PaymentIntent._api_authenticate(intent.id, intent.client_secret, success=True)
-        self._complete(intent, details, paid=True)
+        self._complete(details, payment_intent=intent, paid=True)
 
     def _pay_by_bank_transfer(self, details):
         # SEPA debit is localstripe's only delayed method. Its Charge is created but not
@@ -330,24 +415,64 @@ class CheckoutSession(StripeObject):
         method = PaymentMethod(
             type="sepa_debit", sepa_debit={"iban": TEST_IBAN}, billing_details=details
         )
-        intent = self._new_intent(method)
+        intent = self._new_intent(method, self._customer_for(details))
         charge = Charge(amount=intent.amount, currency=intent.currency, source=method.id)
         charge.payment_intent = intent.id
         intent.latest_charge = charge
-        self._complete(intent, details, paid=False)
+        self._complete(details, payment_intent=intent, paid=False)
 
-    def _new_intent(self, method):
+    def _save_card(self, number, details):
+        """Setup mode: what Checkout does through a SetupIntent. The card is checked (cards
+        that Stripe declines on saving fail here, with no object left on the session), passes
+        3-D Secure if it asks, and is attached to the session's customer, if it has or gets
+        one. Cards declined only when charged save fine and fail at the off-session charge."""
+        method = self._card(number, details)
+        decline = cards.decline_when_saved(method)
+        if decline:
+            raise Declined(decline.message)
+        customer = self._customer_for(details)
+        data = self._setup_intent_data
+        intent = SetupIntent(
+            customer=customer, usage="off_session", metadata=dict(data.get("metadata") or {})
+        )
+        intent.description = data.get("description")
+        intent.last_setup_error = None
+        self._emit("setup_intent.created", intent)
+        SetupIntent._api_confirm(intent.id, payment_method=method.id)
+        if intent.status == "requires_action":  # a 3-D Secure card: the buyer passes
+            SetupIntent._api_confirm(intent.id)
+        if customer:  # as Stripe does for a SetupIntent with a customer; localstripe does not
+            PaymentMethod._api_attach(method.id, customer=customer)
+            self._emit("payment_method.attached", method)
+        self._emit("setup_intent.succeeded", intent)
+        self._complete(details, setup_intent=intent)
+
+    def _customer_for(self, details):
+        """The session's customer: the one it was created with, else a new one from the
+        buyer's details when customer_creation is "always", else None."""
+        if self.customer is None and self.customer_creation == "always":
+            address = {key: value for key, value in details["address"].items() if value}
+            self.customer = Customer(
+                email=details["email"], name=details["name"], address=address
+            ).id  # localstripe sends customer.created
+        return self.customer
+
+    def _new_intent(self, method, customer):
         return PaymentIntent(
             amount=self.amount_total,
             currency=self.currency,
+            customer=customer,
             payment_method=method.id,
             metadata=dict(self._intent_metadata),
         )
 
-    def _complete(self, intent, details, paid):
+    def _complete(self, details, payment_intent=None, paid=False, setup_intent=None):
         self.status = "complete"
-        self.payment_status = "paid" if paid else "unpaid"
-        self.payment_intent = intent.id
+        if payment_intent:
+            self.payment_status = "paid" if paid else "unpaid"
+            self.payment_intent = payment_intent.id
+        if setup_intent:
+            self.setup_intent = setup_intent.id
         self.customer_details = {**details, "phone": None, "tax_exempt": "none", "tax_ids": []}
         if self.shipping_address_collection:
             shipping = {"name": details["name"], "address": details["address"]}
@@ -400,30 +525,25 @@ def _money(amount, currency):
     return f"{symbol}{amount / 100:.2f}" if symbol else f"{amount / 100:.2f} {currency.upper()}"
 
 
-def _page(body, status=200):
+def _page(body, status=200, title="Fake Stripe Checkout"):
+    title = html.escape(title)
     return web.Response(
         status=status,
         content_type="text/html",
         text=(
             '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            "<title>Fake Stripe Checkout</title><style>body{font:16px sans-serif;max-width:30rem;"
+            f"<title>{title}</title><style>body{{font:16px sans-serif;max-width:30rem;"
             "margin:2rem auto}label{display:block;margin:.5rem 0}input{display:block;width:100%}"
-            "[role=alert]{color:#a00}</style></head><body><main><h1>Fake Stripe Checkout</h1>"
+            f"[role=alert]{{color:#a00}}</style></head><body><main><h1>{title}</h1>"
             f"{body}</main></body></html>"
         ),
     )
 
 
 def _payment_form(session, values, error=None, status=200):
+    """The hosted page: in payment mode the order and its total with "Pay" and "Pay by bank
+    transfer"; in setup mode no amount, titled "Save your card", with one "Save card"."""
     e = html.escape
-    lines = "".join(
-        f"<li>{item.quantity} × {e(item.description)}: "
-        f"{_money(item.amount_total, session.currency)}</li>"
-        for item in session._items
-    )
-    if session._rates:
-        rate = session._rates[0]
-        lines += f"<li>{e(rate['name'])}: {_money(rate['amount'], session.currency)}</li>"
     fields = "".join(
         f'<label>{label} <input name="{name}" value="{e(values[name])}" required></label>'
         for name, label in (
@@ -438,6 +558,23 @@ def _payment_form(session, values, error=None, status=200):
     )
     alert = f'<p role="alert">{e(error)}</p>' if error else ""
     cancel = f'<p><a href="{e(session.cancel_url)}">Cancel</a></p>' if session.cancel_url else ""
+    if session.mode == "setup":
+        return _page(
+            "<p>Your card will be saved for later payments. You will not be charged now.</p>"
+            f'{alert}<form method="post">{fields}'
+            '<button name="method" value="card">Save card</button></form>'
+            f"{cancel}",
+            status,
+            title="Save your card",
+        )
+    lines = "".join(
+        f"<li>{item.quantity} × {e(item.description)}: "
+        f"{_money(item.amount_total, session.currency)}</li>"
+        for item in session._items
+    )
+    if session._rates:
+        rate = session._rates[0]
+        lines += f"<li>{e(rate['name'])}: {_money(rate['amount'], session.currency)}</li>"
     return _page(
         f"<ul>{lines}</ul><p>Total: <strong>{_money(session.amount_total, session.currency)}"
         f'</strong></p>{alert}<form method="post">{fields}'
@@ -461,7 +598,10 @@ def _open_session(request):
 
 
 def _form_defaults(session):
-    return {**FORM_DEFAULTS, "email": session.customer_email or "buyer@example.com"}
+    email = session.customer_email
+    if session.customer:
+        email = Customer._api_retrieve(session.customer).email
+    return {**FORM_DEFAULTS, "email": email or "buyer@example.com"}
 
 
 async def pay_page(request):
@@ -492,11 +632,17 @@ async def pay_submit(request):
         "country": values["country"].upper(),
     }
     details = {"email": values["email"], "name": values["name"], "address": address}
+    number = values["card_number"].replace(" ", "")
+    by_bank = form.get("method") == "bank_transfer"
+    if by_bank and session.mode == "setup":
+        return _payment_form(session, values, "Only a card can be saved here.", 400)
     try:
-        if form.get("method") == "bank_transfer":
+        if session.mode == "setup":
+            session._save_card(number, details)
+        elif by_bank:
             session._pay_by_bank_transfer(details)
         else:
-            session._pay_by_card(values["card_number"].replace(" ", ""), details)
+            session._pay_by_card(number, details)
     except Declined as declined:
         return _payment_form(session, values, str(declined), 402)
     except UserError:

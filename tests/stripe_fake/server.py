@@ -24,8 +24,9 @@ import aiohttp
 import stripe
 from aiohttp import web
 from localstripe import resources, webhooks
+from localstripe.errors import UserError
 
-from tests.stripe_fake import checkout
+from tests.stripe_fake import checkout, payment_intents
 from tests.stripe_fake.checkout import server  # localstripe.server, imported quietly there
 
 # Store.__setitem__/__delitem__ and localstripe's save_store_middleware call this to pickle the
@@ -71,9 +72,13 @@ async def _auth_middleware(request, handler):
 @web.middleware
 async def _idempotency_middleware(request, handler):
     """Stripe's Idempotency-Key for every POST /v1/...: a key seen before with the same
-    request replays the first response; with a different request it is a 400. Only successful
-    responses are kept, as Stripe keeps no result for a request that failed validation. The
-    results live in localstripe's store, so flushing the store forgets them too."""
+    request replays the first response; with a different request it is a 400.
+
+    Stripe saves the result of every request that began executing, failures included, and
+    none for a request that failed validation. Here that means successes and card errors
+    (402): a declined off-session charge replays the same error and the same PaymentIntent
+    instead of charging again. The results live in localstripe's store, so flushing the store
+    forgets them too."""
     key = request.headers.get("Idempotency-Key")
     if request.method != "POST" or not key or not request.path.startswith("/v1/"):
         return await handler(request)
@@ -96,8 +101,13 @@ async def _idempotency_middleware(request, handler):
             content_type="application/json",
             headers={"Idempotent-Replayed": "true"},
         )
-    response = await handler(request)
-    if 200 <= response.status < 300:
+    try:
+        response = await handler(request)
+    except UserError as error:
+        if error.code != 402:
+            raise
+        response = error.to_response()
+    if 200 <= response.status < 300 or response.status == 402:
         resources.store["idempotency:" + key] = (fingerprint, response.status, response.body)
     return response
 
@@ -113,7 +123,8 @@ def _coroutine(handler):
 
 
 def _make_app():
-    """A new Application with the checkout routes and all of localstripe's.
+    """A new Application with this package's routes and all of localstripe's. Ours come
+    first, so where both serve a path (POST /v1/payment_intents) ours answers.
 
     localstripe's module-level `app` binds to the first event loop that serves it and can never
     be served from another, so each FakeStripe copies its routes and middlewares into a new one
@@ -122,7 +133,7 @@ def _make_app():
         middlewares=[server.error_middleware, _auth_middleware, _idempotency_middleware]
     )
     app.on_response_prepare.append(server.add_cors_headers)
-    for method, path, handler in checkout.routes():
+    for method, path, handler in checkout.routes() + payment_intents.routes():
         app.router.add_route(method, path, _coroutine(handler))
     for route in server.app.router.routes():
         app.router.add_route(route.method, route.resource.canonical, route.handler)
@@ -198,11 +209,17 @@ class FakeStripe:
         """Submit the hosted payment page as a browser would (`card_number`, `name`, `line1`,
         `city`, `postal_code`, `country`, `email`, `method="bank_transfer"`; the page's defaults
         fill the rest) and return the success URL it redirects to. Raises FakeStripeError with
-        the page's status if it did not redirect, e.g. 402 for a declined card."""
+        the page's status if it did not redirect, e.g. 402 for a declined card. For a setup-mode
+        session this saves the card; `save_card` says so."""
         status, headers, body = self._http("POST", f"/pay/{session_id}", fields)
         if status != 303:
             raise FakeStripeError(f"payment page answered {status}: {body.decode()}")
         return headers["Location"]
+
+    def save_card(self, session_id, card_number="4242424242424242", **fields):
+        """Complete a setup-mode session's "Save your card" page with `card_number` (see
+        cards.py for what each test card does then and when charged later); as `pay`."""
+        return self.pay(session_id, card_number=card_number, **fields)
 
     def settle_async_payment(self, session_id, succeeded=True):
         """Settle a bank transfer left processing; returns the session as a dict."""

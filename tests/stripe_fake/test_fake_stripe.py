@@ -1,17 +1,12 @@
 """The fake Stripe, driven only as the shop will drive it: stripe-python and plain HTTP."""
 
 import json
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import requests
 import stripe
 
 from tests.stripe_fake import FakeStripeError, start_fake_stripe
 
-SECRET = "whsec_test_secret"
 SUCCESS_URL = "https://shop.example/checkout/done/?session_id={CHECKOUT_SESSION_ID}"
 
 
@@ -55,59 +50,6 @@ def session_params(**overrides):
     }
     params.update(overrides)
     return params
-
-
-@pytest.fixture(scope="module")
-def fake():
-    started = time.monotonic()
-    fake = start_fake_stripe()
-    assert time.monotonic() - started < 1
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture(autouse=True)
-def fresh(fake):
-    fake.flush()
-
-
-@pytest.fixture
-def client(fake):
-    return stripe.StripeClient(
-        api_key="sk_test_fake", base_addresses={"api": fake.api_base}, max_network_retries=0
-    )
-
-
-@pytest.fixture
-def http():
-    session = requests.Session()
-    session.trust_env = False  # loopback only, whatever proxies the environment names
-    return session
-
-
-@pytest.fixture
-def webhooks(fake):
-    """A webhook receiver on loopback, registered with the fake; yields the (signature header,
-    raw body) pairs it receives."""
-    received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append((self.headers["Stripe-Signature"], body))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    fake.register_webhook(f"http://127.0.0.1:{httpd.server_port}/stripe/webhook/", SECRET)
-    yield received
-    httpd.shutdown()
-    httpd.server_close()
 
 
 def checkout_events(received):
@@ -201,7 +143,7 @@ def test_unknown_session(client):
     assert raised.value.code == "resource_missing"
 
 
-def test_pay_by_card(fake, client, http, webhooks):
+def test_pay_by_card(fake, client, http, webhooks, webhook_secret):
     session = client.v1.checkout.sessions.create(params=session_params())
     page = http.get(session.url)
     assert page.status_code == 200
@@ -230,11 +172,13 @@ def test_pay_by_card(fake, client, http, webhooks):
     assert ("checkout.session.completed", 200) in fake.wait_for_deliveries()
     assert checkout_events(webhooks) == ["checkout.session.completed"]
     signature, body = next(r for r in webhooks if b'"checkout.session.completed"' in r[1])
-    event = stripe.Webhook.construct_event(body, signature, SECRET)
+    event = stripe.Webhook.construct_event(body, signature, webhook_secret)
     assert event.id.startswith("evt_")
     assert event.data.object.id == session.id
     assert event.data.object.payment_status == "paid"
-    assert client.construct_event(body, signature, SECRET).type == "checkout.session.completed"
+    assert (
+        client.construct_event(body, signature, webhook_secret).type == "checkout.session.completed"
+    )
     with pytest.raises(stripe.SignatureVerificationError):
         stripe.Webhook.construct_event(body, signature, "whsec_wrong")
 

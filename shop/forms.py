@@ -1,0 +1,133 @@
+"""The Pre-Order Form, rendered with django-crispy-forms."""
+
+import secrets
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
+from django import forms
+from django.core import signing
+
+from shop.countries import shippable_countries
+from shop.models import Product
+
+FORM_TOKEN_SALT = "quire.preorder-form"
+FORM_TOKEN_MAX_AGE = 24 * 3600
+
+
+def new_form_token() -> str:
+    """A one-time token for one rendering of the form, signed so it can't be made up and
+    dated so an old tab is asked to submit again."""
+    return signing.TimestampSigner(salt=FORM_TOKEN_SALT).sign(secrets.token_urlsafe(16))
+
+
+class PreOrderForm(forms.Form):
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.none(), empty_label=None, label="What would you like?"
+    )
+    quantity = forms.IntegerField(min_value=1, initial=1, label="How many?")
+    name = forms.CharField(
+        max_length=200, label="Full name", widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    email = forms.EmailField(
+        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    address_line1 = forms.CharField(
+        max_length=200,
+        label="Address",
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
+    )
+    address_line2 = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Address line 2 (optional)",
+        widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
+    )
+    city = forms.CharField(
+        max_length=100,
+        label="Town or city",
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )
+    postcode = forms.CharField(
+        max_length=20,
+        label="Postcode",
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
+    )
+    country = forms.ChoiceField(choices=shippable_countries, initial="GB")
+    note = forms.CharField(
+        required=False,
+        max_length=500,
+        label="A note for us (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    consent = forms.BooleanField(
+        label="I have read the terms above and agree to be charged as they describe.",
+        error_messages={"required": "Please tick to agree to the terms before pre-ordering."},
+    )
+    # A field people never see or fill in; bots filling every field give themselves away.
+    website = forms.CharField(required=False, label="Leave this empty")
+    form_token = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, products, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = products
+        if not self.is_bound:
+            self.initial["form_token"] = new_form_token()
+        if len(products) == 1:
+            self.fields["product"].widget = forms.HiddenInput()
+            self.initial.setdefault("product", products[0].pk)
+        self.helper = FormHelper()
+        self.helper.form_method = "post"
+        self.helper.form_class = "preorder-form"
+        self.helper.layout = Layout(
+            Fieldset("Your pre-order", "product", Field("quantity", css_class="quantity-input")),
+            Fieldset(
+                "Where we send it",
+                "name",
+                "email",
+                "address_line1",
+                "address_line2",
+                "city",
+                "postcode",
+                "country",
+                "note",
+            ),
+            Div(
+                Field("website", autocomplete="off", tabindex="-1"),
+                css_class="honeypot",
+                aria_hidden="true",
+            ),
+            "form_token",
+            "consent",
+            Submit("submit", "Place my pre-order", css_class="button"),
+        )
+
+    def visible_field_name(self, name: str | None) -> str | None:
+        """`name` if that field is shown, else None, so its errors appear on the form."""
+        field = self.fields.get(name) if name else None
+        return name if field is not None and not field.widget.is_hidden else None
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.has_error("product") and isinstance(
+            self.fields["product"].widget, forms.HiddenInput
+        ):
+            self.add_error(None, "Sorry, that product is not available to pre-order.")
+        # Both problems are with hidden fields, so they are reported for the whole form.
+        if cleaned.get("website"):
+            raise forms.ValidationError(
+                "This looked like an automated submission, so it was not accepted. "
+                "If you are a person, please try again."
+            )
+        token = cleaned.get("form_token", "")
+        try:
+            signing.TimestampSigner(salt=FORM_TOKEN_SALT).unsign(token, max_age=FORM_TOKEN_MAX_AGE)
+        except signing.BadSignature as exc:
+            self.data = self.data.copy()
+            self.data["form_token"] = new_form_token()  # the resubmission gets a fresh one
+            raise forms.ValidationError(
+                "This form had expired. Please check your details and submit it again."
+            ) from exc
+        return cleaned
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()

@@ -1,0 +1,135 @@
+"""The Pre-Order Form: a page editors place in the tree, offering chosen pre-order products."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+
+from shop import ratelimit
+from shop.models.catalogue import Product
+
+TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
+
+
+class PreOrderFormPage(RoutablePageMixin, Page):
+    intro = RichTextField(features=TEXT_FEATURES, blank=True)
+    terms = RichTextField(
+        features=TEXT_FEATURES,
+        help_text="When and how the buyer is charged, and their right to cancel. Buyers must "
+        "agree to this before pre-ordering.",
+    )
+    thank_you = RichTextField(
+        features=TEXT_FEATURES, blank=True, help_text="Shown after a pre-order is placed."
+    )
+    products = ParentalManyToManyField(
+        "shop.Product",
+        blank=True,
+        related_name="+",
+        limit_choices_to={"status": Product.Status.PRE_ORDER},
+        help_text="Pre-order products this form offers.",
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("products", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("terms"),
+        FieldPanel("thank_you"),
+    ]
+
+    parent_page_types = ["cms.HomePage", "cms.StandardPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = "pre-order form"
+
+    def offered_products(self):
+        return self.products.filter(status=Product.Status.PRE_ORDER).select_related("cover_image")
+
+    def initial_for(self, request, products) -> dict:
+        """Preselect the product a "Pre-order" button linked to (?product=<slug>)."""
+        slug = request.GET.get("product")
+        chosen = next((p for p in products if p.slug == slug), None) if slug else None
+        return {"product": chosen.pk} if chosen else {}
+
+    def render_form(self, request, form, products, status=200):
+        response = TemplateResponse(
+            request,
+            "shop/pre_order_form_page.html",
+            {**self.get_context(request), "form": form, "products": products},
+            status=status,
+        )
+        response["Cache-Control"] = "private, no-store"  # it carries a one-time token
+        return response
+
+    @path("")
+    def pre_order(self, request):
+        # Imported here: the form and the pre-order service import the models package.
+        from shop import preorders
+        from shop.forms import PreOrderForm
+
+        products = self.offered_products()
+        if request.method != "POST":
+            form = PreOrderForm(products=products, initial=self.initial_for(request, products))
+            return self.render_form(request, form, products)
+        form = PreOrderForm(request.POST, products=products)
+        if not form.is_valid():
+            return self.render_form(request, form, products, status=400)
+        data = form.cleaned_data
+        ip = request.META.get("REMOTE_ADDR", "")
+        if not (
+            ratelimit.hit("preorder-ip", ip, *settings.QUIRE_PREORDER_LIMIT_PER_IP)
+            and ratelimit.hit(
+                "preorder-email", data["email"], *settings.QUIRE_PREORDER_LIMIT_PER_EMAIL
+            )
+        ):
+            form.add_error(
+                None,
+                "There have been too many pre-orders from you in the last hour. "
+                "Please try again later, or email us if something is wrong.",
+            )
+            return self.render_form(request, form, products, status=429)
+        buyer = preorders.Buyer(
+            **{
+                key: data[key]
+                for key in (
+                    "name",
+                    "email",
+                    "address_line1",
+                    "address_line2",
+                    "city",
+                    "postcode",
+                    "country",
+                    "note",
+                )
+            }
+        )
+        try:
+            preorder, _ = preorders.place_preorder(
+                data["product"].pk, data["quantity"], buyer, data["form_token"]
+            )
+            if preorder.status == preorder.Status.AWAITING_PAYMENT:
+                return redirect(preorders.start_payment(request, preorder))
+        except preorders.PreOrderError as error:
+            form.add_error(form.visible_field_name(error.field), error.message)
+            return self.render_form(request, form, products, status=409)
+        thanks = self.reverse_subpage("thanks", args=[preorder.reference, preorder.access_token])
+        return redirect(self.url + thanks)
+
+    @path("thanks/<str:reference>/<str:token>/", name="thanks")
+    def thanks(self, request, reference, token):
+        from shop.views import preorder_for_buyer
+
+        preorder = preorder_for_buyer(reference, token)
+        return self.render(
+            request,
+            context_overrides={"preorder": preorder, "noindex": True},
+            template="shop/pre_order_thanks.html",
+        )

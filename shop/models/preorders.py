@@ -1,0 +1,121 @@
+"""Pre-orders: a buyer's claim on units of a product not yet released. The rules for taking and
+giving back units live in shop/preorders.py."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+from django.urls import reverse
+from django.utils.crypto import get_random_string
+
+from shop.models.catalogue import PreOrderChargeMode
+from shop.models.orders import REFERENCE_ALPHABET
+from shop.money import CURRENCY_CHOICES, DEFAULT_CURRENCY, format_money
+
+
+def new_preorder_reference() -> str:
+    return "P-" + get_random_string(8, REFERENCE_ALPHABET)
+
+
+def new_access_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class PreOrder(models.Model):
+    class Status(models.TextChoices):
+        AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
+        RESERVED = "reserved", "Reserved (pay on release)"
+        PAID = "paid", "Paid"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Expired (never paid)"
+        REFUNDED = "refunded", "Refunded"
+        SHIPPED = "shipped", "Shipped"
+
+    TRANSITIONS = {
+        Status.AWAITING_PAYMENT: {Status.PAID, Status.EXPIRED, Status.CANCELLED},
+        Status.RESERVED: {Status.PAID, Status.CANCELLED},
+        Status.PAID: {Status.SHIPPED, Status.REFUNDED},
+    }
+    # Statuses in which the pre-order's units count against the campaign's cap.
+    HOLDS_UNITS = {Status.AWAITING_PAYMENT, Status.RESERVED, Status.PAID, Status.SHIPPED}
+
+    reference = models.CharField(
+        max_length=20, unique=True, default=new_preorder_reference, editable=False
+    )
+    access_token = models.CharField(max_length=64, default=new_access_token, editable=False)
+    form_token = models.CharField(
+        max_length=200,
+        unique=True,
+        help_text="The one-time token of the form that made it: a resubmitted form finds it.",
+    )
+    product = models.ForeignKey("shop.Product", on_delete=models.PROTECT, related_name="preorders")
+    quantity = models.PositiveSmallIntegerField()
+    unit_price = models.PositiveIntegerField()
+    shipping = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default=DEFAULT_CURRENCY)
+    charge_mode = models.CharField(max_length=20, choices=PreOrderChargeMode.choices)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    address_line1 = models.CharField("address", max_length=200)
+    address_line2 = models.CharField("address line 2", max_length=200, blank=True)
+    city = models.CharField("town or city", max_length=100)
+    postcode = models.CharField(max_length=20)
+    country = models.CharField(max_length=2)
+    note = models.TextField(blank=True, max_length=500)
+    stripe_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    stripe_session_url = models.URLField(max_length=1000, blank=True)
+    stripe_payment_intent_id = models.CharField(max_length=255, blank=True)
+    units_released = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    staff_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["product", "status"]),
+            models.Index(fields=["email", "product"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "shop:preorder", kwargs={"reference": self.reference, "token": self.access_token}
+        )
+
+    @property
+    def total(self) -> int:
+        return self.unit_price * self.quantity + self.shipping
+
+    def money(self, amount: int) -> str:
+        return format_money(amount, self.currency)
+
+    @property
+    def total_display(self) -> str:
+        return self.money(self.total)
+
+    def can_become(self, status: str) -> bool:
+        return status in self.TRANSITIONS.get(self.status, set())
+
+    @property
+    def address_lines(self) -> list[str]:
+        from shop.countries import country_name
+
+        return [
+            line
+            for line in [
+                self.name,
+                self.address_line1,
+                self.address_line2,
+                self.city,
+                self.postcode,
+                country_name(self.country),
+            ]
+            if line
+        ]

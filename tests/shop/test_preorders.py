@@ -1,0 +1,245 @@
+"""The Pre-Order Form: every bad input refused with a message and nothing lost, and units
+that are never oversold."""
+
+import pytest
+from bs4 import BeautifulSoup
+from django.core import mail
+from django.test import TestCase
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shop import preorders
+from shop.models import PreOrder, Product
+from tests.factories import PreOrderProductFactory, make_preorder_form_page
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def book(home):
+    return PreOrderProductFactory(title="Dirty Old Town", preorder_cap=10)
+
+
+@pytest.fixture
+def form_page(home, book):
+    return make_preorder_form_page(home, [book])
+
+
+def soup(response):
+    return BeautifulSoup(response.content, "html.parser")
+
+
+def fresh_form(client, page):
+    """The rendered form's hidden fields (product and one-time token)."""
+    html = soup(client.get(page.url))
+    return {
+        field["name"]: field["value"]
+        for field in html.select("form.preorder-form input[type=hidden]")
+        if field["name"] != "csrfmiddlewaretoken"
+    }
+
+
+def details(**overrides):
+    return {
+        "quantity": "2",
+        "name": "Ruth Buyer",
+        "email": "ruth@example.com",
+        "address_line1": "1 Canal Street",
+        "address_line2": "",
+        "city": "Salford",
+        "postcode": "M5 4WT",
+        "country": "GB",
+        "note": "",
+        "consent": "on",
+        "website": "",
+        **overrides,
+    }
+
+
+def submit(client, page, **overrides):
+    data = {**fresh_form(client, page), **details(**overrides)}
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(page.url, data)
+
+
+def errors(response) -> list[str]:
+    html = soup(response)
+    found = [e.get_text(" ", strip=True) for e in html.select(".invalid-feedback, .alert")]
+    return [text for text in found if text]
+
+
+def test_the_form_shows_what_is_left_of_the_campaign(client, form_page, book):
+    html = soup(client.get(form_page.url))
+
+    assert html.h1.text == "Pre-Order Form"
+    assert "10 of 10 left to pre-order." in html.select_one(".campaign__left").text
+    assert "Pay on release" in html.select_one(".terms").text
+    assert html.select_one("input[name=product]")["type"] == "hidden"  # only one product
+
+
+def test_reserving_takes_units_and_emails_the_buyer_and_staff_once(client, form_page, book):
+    response = submit(client, form_page)
+
+    preorder = PreOrder.objects.get()
+    assert response.status_code == 302
+    assert response["Location"].startswith(form_page.url + "thanks/")
+    assert preorder.status == PreOrder.Status.RESERVED
+    assert (preorder.quantity, preorder.unit_price, preorder.shipping) == (2, 1699, 295)
+    assert Product.objects.get(pk=book.pk).preorder_reserved == 2
+    assert [m.to for m in mail.outbox] == [["ruth@example.com"], ["shop@quire.localhost"]]
+    assert preorder.get_absolute_url() in mail.outbox[0].body
+    thanks = client.get(response["Location"])
+    assert "Thank you!" in thanks.content.decode()
+    assert "8 of 10 left" in client.get(form_page.url).content.decode()
+
+
+def test_a_resubmitted_form_makes_one_pre_order(client, form_page, book):
+    data = {**fresh_form(client, form_page), **details()}
+
+    first = client.post(form_page.url, data)
+    second = client.post(form_page.url, data)
+
+    assert PreOrder.objects.count() == 1
+    assert first["Location"] == second["Location"]
+    assert Product.objects.get(pk=book.pk).preorder_reserved == 2
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"email": "not-an-email"}, "Enter a valid email address."),
+        ({"quantity": "0"}, "Ensure this value is greater than or equal to 1."),
+        ({"quantity": "lots"}, "Enter a whole number."),
+        ({"quantity": "6"}, "You can pre-order up to 5 of “Dirty Old Town”."),
+        ({"consent": ""}, "Please tick to agree to the terms before pre-ordering."),
+        ({"name": ""}, "This field is required."),
+        ({"country": "XX"}, "Select a valid choice. XX is not one of the available choices."),
+        ({"product": "999999"}, "Sorry, that product is not available to pre-order."),
+        ({"website": "http://spam.example"}, "looked like an automated submission"),
+        ({"form_token": "made-up"}, "This form had expired"),
+    ],
+)
+def test_bad_input_gets_a_message_and_keeps_what_was_typed(
+    client, form_page, book, overrides, message
+):
+    response = submit(client, form_page, **overrides)
+
+    assert response.status_code in (400, 409)
+    assert any(message in text for text in errors(response)), errors(response)
+    html = soup(response)
+    assert html.select_one("input[name=name]").get("value", "") == overrides.get(
+        "name", "Ruth Buyer"
+    )
+    assert html.select_one("input[name=city]")["value"] == "Salford"
+    assert PreOrder.objects.count() == 0
+
+
+def test_the_cap_filling_up_while_the_buyer_types_is_explained(client, form_page, book):
+    data = {**fresh_form(client, form_page), **details(quantity="3")}
+    Product.objects.filter(pk=book.pk).update(preorder_reserved=8)  # others took 8 meanwhile
+
+    response = client.post(form_page.url, data)
+
+    assert response.status_code == 409
+    assert "only 2 of “Dirty Old Town” left to pre-order" in " ".join(errors(response))
+    assert PreOrder.objects.count() == 0
+
+    Product.objects.filter(pk=book.pk).update(preorder_reserved=10)
+    full = client.post(form_page.url, {**data, **fresh_form(client, form_page)})
+    assert "is now full" in " ".join(errors(full))
+    assert "Pre-orders are closed: all 10 are spoken for." in full.content.decode()
+
+
+def test_a_buyers_limit_counts_what_they_already_hold(client, form_page, book):
+    submit(client, form_page, quantity="4")
+
+    response = submit(client, form_page, quantity="2", email="RUTH@example.com")
+
+    assert "You already have 4 reserved." in " ".join(errors(response))
+    assert PreOrder.objects.count() == 1
+
+
+def test_a_closed_campaign_accepts_nothing(client, form_page, book):
+    data = {**fresh_form(client, form_page), **details()}
+    Product.objects.filter(pk=book.pk).update(preorder_open=False)
+
+    response = client.post(form_page.url, data)
+
+    assert "Pre-orders for “Dirty Old Town” are closed." in " ".join(errors(response))
+    assert PreOrder.objects.count() == 0
+
+
+def test_too_many_pre_orders_from_one_email_are_refused(client, form_page, book, settings):
+    settings.QUIRE_PREORDER_LIMIT_PER_EMAIL = (2, 3600)
+    submit(client, form_page, quantity="1")
+    submit(client, form_page, quantity="1")
+
+    response = submit(client, form_page, quantity="1")
+
+    assert response.status_code == 429
+    assert "too many pre-orders from you" in " ".join(errors(response))
+    assert PreOrder.objects.count() == 2
+
+
+def test_charge_now_without_a_stripe_key_reserves_nothing(client, form_page, book):
+    Product.objects.filter(pk=book.pk).update(preorder_charge_mode="charge_now")
+
+    response = submit(client, form_page)
+
+    assert "Payments are not set up" in " ".join(errors(response))
+    assert Product.objects.get(pk=book.pk).preorder_reserved == 0
+
+
+def test_pre_order_links_find_the_form(client, form_page, book):
+    response = client.get(f"/shop/pre-order/?product={book.slug}")
+
+    assert response["Location"] == f"{form_page.url}?product={book.slug}"
+
+
+def test_a_wrong_pre_order_token_is_a_404(client, form_page, book):
+    submit(client, form_page)
+    preorder = PreOrder.objects.get()
+
+    assert client.get(f"/shop/pre-orders/{preorder.reference}/wrong/").status_code == 404
+    assert client.get(preorder.get_absolute_url()).status_code == 200
+
+
+# The arithmetic of limits and caps ---------------------------------------------------------
+
+caps = st.one_of(st.none(), st.integers(min_value=0, max_value=1000))
+
+
+@given(cap=caps, reserved=st.integers(0, 1000), limit=st.integers(1, 50), held=st.integers(0, 60))
+def test_units_allowed_never_breaks_the_cap_or_the_limit(cap, reserved, limit, held):
+    allowed = preorders.units_allowed(cap, reserved, limit, held)
+
+    assert allowed >= 0
+    assert allowed <= max(0, limit - held)
+    if cap is not None:
+        assert allowed <= max(0, cap - reserved)
+
+
+@given(
+    cap=caps,
+    reserved=st.integers(0, 1000),
+    limit=st.integers(1, 50),
+    held=st.integers(0, 60),
+    quantity=st.integers(-5, 100),
+)
+def test_a_quantity_is_accepted_exactly_when_it_is_allowed(cap, reserved, limit, held, quantity):
+    product = Product(
+        title="Book",
+        status=Product.Status.PRE_ORDER,
+        preorder_cap=cap,
+        preorder_reserved=min(reserved, cap) if cap is not None else reserved,
+        preorder_per_buyer_limit=limit,
+    )
+    allowed = preorders.units_allowed(product.preorder_cap, product.preorder_reserved, limit, held)
+    try:
+        preorders.check_quantity(product, quantity, held)
+    except preorders.PreOrderError:
+        accepted = False
+    else:
+        accepted = True
+
+    assert accepted == (1 <= quantity <= allowed)
