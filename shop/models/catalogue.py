@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -138,10 +139,27 @@ class Product(index.Indexed, ClusterableModel):
             models.CheckConstraint(
                 condition=models.Q(per_order_limit__gte=1), name="product_per_order_limit_positive"
             ),
+            # The last line of defence for "never oversold": the database itself refuses a
+            # campaign holding more units than its cap.
+            models.CheckConstraint(
+                condition=models.Q(preorder_cap__isnull=True)
+                | models.Q(preorder_reserved__lte=models.F("preorder_cap")),
+                name="product_preorders_within_cap",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self):
+        super().clean()
+        if self.preorder_cap is not None and self.preorder_cap < self.preorder_reserved:
+            raise ValidationError(
+                {
+                    "preorder_cap": f"{self.preorder_reserved} units are already pre-ordered; "
+                    "the cap cannot be lower than that."
+                }
+            )
 
     def get_absolute_url(self) -> str:
         return reverse("shop:product", kwargs={"slug": self.slug})

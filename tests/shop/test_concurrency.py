@@ -25,10 +25,11 @@ def summary_for(product: Product, quantity: int = 1) -> BasketSummary:
     )
 
 
-def race(buyers: int, attempt) -> tuple[list, list]:
-    """Run `attempt(n)` in `buyers` threads released together; returns (results, errors)."""
+def race_collecting(buyers: int, attempt, refusal: type[Exception]) -> tuple[list, list]:
+    """Run `attempt(n)` in `buyers` threads released together, each on its own database
+    connection; returns (results, refusals raised as `refusal`)."""
     start = threading.Barrier(buyers)
-    results, errors, lock = [], [], threading.Lock()
+    results, refusals, lock = [], [], threading.Lock()
 
     def buyer(n):
         try:
@@ -36,18 +37,23 @@ def race(buyers: int, attempt) -> tuple[list, list]:
             result = attempt(n)
             with lock:
                 results.append(result)
-        except checkout.CheckoutError as error:
+        except refusal as error:
             with lock:
-                errors.append(error.message)
+                refusals.append(error)
         finally:
-            connection.close()  # each thread has its own connection
+            connection.close()
 
     threads = [threading.Thread(target=buyer, args=(n,)) for n in range(buyers)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    return results, errors
+    return results, refusals
+
+
+def race(buyers: int, attempt) -> tuple[list, list[str]]:
+    results, refusals = race_collecting(buyers, attempt, checkout.CheckoutError)
+    return results, [error.message for error in refusals]
 
 
 def test_twenty_buyers_race_for_the_last_five_units():

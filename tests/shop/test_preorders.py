@@ -243,3 +243,99 @@ def test_a_quantity_is_accepted_exactly_when_it_is_allowed(cap, reserved, limit,
         accepted = True
 
     assert accepted == (1 <= quantity <= allowed)
+
+
+# Charge now, against the local Stripe server ------------------------------------------------
+
+
+@pytest.fixture
+def charge_now_book(book):
+    Product.objects.filter(pk=book.pk).update(preorder_charge_mode="charge_now")
+    return Product.objects.get(pk=book.pk)
+
+
+def test_charge_now_sends_the_buyer_to_stripe_and_the_payment_confirms_it(
+    client, form_page, charge_now_book, fake_stripe, smtp_inbox
+):
+    response = submit(client, form_page)
+    preorder = PreOrder.objects.get()
+    assert response["Location"] == fake_stripe.pay_url(preorder.stripe_session_id)
+    assert preorder.status == PreOrder.Status.AWAITING_PAYMENT
+    assert smtp_inbox.messages == []  # nothing confirmed before payment
+
+    success = fake_stripe.pay(preorder.stripe_session_id)
+    path = success.split("://", 1)[1].split("/", 1)[1]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        landing = client.get("/" + path)
+
+    preorder.refresh_from_db()
+    assert landing["Location"] == preorder.get_absolute_url()
+    assert preorder.status == PreOrder.Status.PAID
+    assert preorder.stripe_payment_intent_id.startswith("pi_")
+    assert smtp_inbox.recipients() == ["ruth@example.com", "shop@quire.localhost"]
+    page = client.get(preorder.get_absolute_url()).content.decode()
+    assert "Paid in full" in page
+
+
+def test_an_unpaid_charge_now_pre_order_gives_its_units_back_when_stripe_expires_it(
+    client, form_page, charge_now_book, fake_stripe
+):
+    from django.urls import reverse
+
+    from shop import payments
+    from tests.shop.stripe_events import checkout_session, event, signed
+
+    submit(client, form_page, quantity="3")
+    preorder = PreOrder.objects.get()
+    assert Product.objects.get(pk=charge_now_book.pk).preorder_reserved == 3
+    payments.expire_checkout_session(preorder.stripe_session_id)
+    session = checkout_session(
+        preorder.stripe_session_id, status="expired", payment_status="unpaid"
+    )
+    session["metadata"] = {"kind": "preorder", "reference": preorder.reference}
+    body, signature = signed(event("checkout.session.expired", session))
+
+    response = client.post(
+        reverse("shop:stripe_webhook"),
+        body,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=signature,
+    )
+
+    assert b"is expired" in response.content
+    preorder.refresh_from_db()
+    assert preorder.status == PreOrder.Status.EXPIRED
+    assert Product.objects.get(pk=charge_now_book.pk).preorder_reserved == 0
+
+
+def test_stripe_unreachable_at_pre_order_time_reserves_nothing(
+    client, form_page, charge_now_book, settings
+):
+    settings.STRIPE_SECRET_KEY = "sk_test_quire"
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
+
+    response = submit(client, form_page)
+
+    assert "could not reach the payment service" in " ".join(errors(response))
+    assert soup(response).select_one("input[name=city]")["value"] == "Salford"
+    assert Product.objects.get(pk=charge_now_book.pk).preorder_reserved == 0
+    assert PreOrder.objects.get().status == PreOrder.Status.CANCELLED
+
+
+def test_staff_cannot_lower_a_cap_below_what_is_already_pre_ordered(book):
+    from django.core.exceptions import ValidationError
+
+    Product.objects.filter(pk=book.pk).update(preorder_reserved=8)
+    book.refresh_from_db()
+    book.preorder_cap = 5
+
+    with pytest.raises(ValidationError, match="8 units are already pre-ordered"):
+        book.full_clean()
+
+
+def test_the_database_refuses_more_units_than_the_cap(book):
+    from django.db import IntegrityError, transaction
+    from django.db.models import F
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Product.objects.filter(pk=book.pk).update(preorder_reserved=F("preorder_cap") + 1)

@@ -45,6 +45,12 @@ def save_card(fake, client, card_number=VISA, **overrides):
     return session.customer, session.setup_intent.payment_method
 
 
+def unsaved_card(client, number):
+    """A PaymentMethod created through the API: never set up, attached to no customer."""
+    card = {"number": number, "exp_month": 12, "exp_year": 2040, "cvc": "123"}
+    return client.v1.payment_methods.create(params={"type": "card", "card": card}).id
+
+
 def release(client, customer, payment_method, key="release-P-0001", **overrides):
     params = {
         "amount": 1699,
@@ -302,20 +308,16 @@ def test_a_card_set_up_for_later_needs_no_authentication_off_session(fake, clien
     assert release(client, customer, method).status == "succeeded"
 
     # The same card never set up (here: created through the API and charged directly) does.
-    unsaved = client.v1.payment_methods.create(
-        params={
-            "type": "card",
-            "card": {
-                "number": AUTHENTICATE_UNLESS_SET_UP,
-                "exp_month": 12,
-                "exp_year": 2040,
-                "cvc": "123",
-            },
-        }
-    )
+    unsaved = unsaved_card(client, AUTHENTICATE_UNLESS_SET_UP)
     with pytest.raises(stripe.CardError) as raised:
-        release(client, None, unsaved.id, key="release-P-0002")
+        release(client, None, unsaved, key="release-P-0002")
     assert raised.value.code == "authentication_required"
+
+
+def test_a_card_never_saved_is_declined_as_when_saving(client):
+    with pytest.raises(stripe.CardError) as raised:
+        release(client, None, unsaved_card(client, "4000000000009995"))
+    assert raised.value.error.decline_code == "insufficient_funds"
 
 
 def test_decline_after_attaching(fake, client):
@@ -332,16 +334,16 @@ def test_off_session_charge_checks_its_parameters(fake, client):
     customer, method = save_card(fake, client)
     other = client.v1.customers.create(params={"email": "other@example.com"})
 
-    for key, overrides in [
-        ("k1", {"customer": other.id}),  # not this customer's card
-        ("k2", {"confirm": False}),
-        ("k3", {"payment_method": "pm_missing"}),
-        ("k4", {"amount": 0}),
-    ]:
+    cases = {
+        "k1": {"customer": other.id},  # not this customer's card
+        "k2": {"confirm": False},
+        "k3": {"payment_method": "pm_missing"},
+        "k4": {"amount": 0},
+    }
+    for key, change in cases.items():
+        args = {"customer": customer, "payment_method": method, **change}
         with pytest.raises(stripe.InvalidRequestError) as raised:
-            release(
-                client, **{"customer": customer, "payment_method": method, **overrides}, key=key
-            )
+            release(client, key=key, **args)
         assert raised.value.http_status == 400
     assert client.v1.payment_intents.list().data == []
     # Validation failures are not kept against the key: fixed, the same key goes through.

@@ -1,0 +1,58 @@
+"""Fifty buyers at once for the last ten pre-order units, on PostgreSQL."""
+
+import pytest
+from django.db import connection
+
+from shop import preorders
+from shop.forms import new_form_token
+from shop.models import PreOrder, Product
+from tests.factories import PreOrderProductFactory
+from tests.shop.test_concurrency import race_collecting
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def buyer(n: int) -> preorders.Buyer:
+    return preorders.Buyer(
+        name=f"Buyer {n}",
+        email=f"buyer{n}@example.com",
+        address_line1="1 Canal Street",
+        address_line2="",
+        city="Salford",
+        postcode="M5 4WT",
+        country="GB",
+    )
+
+
+def test_fifty_buyers_for_the_last_ten_units_never_oversell():
+    book = PreOrderProductFactory(title="Dirty Old Town", preorder_cap=300)
+    Product.objects.filter(pk=book.pk).update(preorder_reserved=290)
+
+    made, refused = race_collecting(
+        50,
+        lambda n: preorders.place_preorder(book.pk, 1, buyer(n), new_form_token()),
+        preorders.PreOrderError,
+    )
+
+    assert len(made) == 10
+    assert len(refused) == 40
+    assert {error.message for error in refused} == {
+        "Sorry, the pre-order for “Dirty Old Town” is now full. Nothing was reserved."
+    }
+    assert PreOrder.objects.count() == 10
+    assert Product.objects.get(pk=book.pk).preorder_reserved == 300
+
+
+def test_the_same_form_token_submitted_twice_at_once_makes_one_pre_order():
+    book = PreOrderProductFactory()
+    token = new_form_token()
+
+    made, refused = race_collecting(
+        2, lambda n: preorders.place_preorder(book.pk, 2, buyer(0), token), preorders.PreOrderError
+    )
+
+    assert refused == []
+    assert len({preorder.pk for preorder, _ in made}) == 1
+    assert sorted(created for _, created in made) == [False, True]
+    assert Product.objects.get(pk=book.pk).preorder_reserved == 2
+    connection.close()
