@@ -22,6 +22,20 @@ class OrderPermissionPolicy(ModelPermissionPolicy):
         return super().user_has_permission(user, action)
 
 
+class PreOrderPermissionPolicy(ModelPermissionPolicy):
+    """Pre-orders are made by buyers through the form and changed by the pre-order workflows,
+    so staff list, inspect and export them here but never add, edit or delete them by hand."""
+
+    def user_has_permission(self, user, action):
+        if action in {"add", "change", "delete"}:
+            return False
+        if action == "view":
+            return user.is_active and (
+                user.has_perm("shop.view_preorder") or user.has_perm("shop.change_preorder")
+            )
+        return super().user_has_permission(user, action)
+
+
 class OrderStatusForm(WagtailAdminModelForm):
     """Offers only the statuses the order may move to next (refund only to those allowed)."""
 

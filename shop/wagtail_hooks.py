@@ -12,10 +12,12 @@ from shop.admin_views import (
     OrderInspectView,
     OrderPermissionPolicy,
     OrderStatusForm,
+    PreOrderPermissionPolicy,
 )
-from shop.models import Order, Product
+from shop.models import Order, PreOrder, Product
 
 register_permission_policy(Order, OrderPermissionPolicy(Order))
+register_permission_policy(PreOrder, PreOrderPermissionPolicy(PreOrder))
 
 
 class ProductViewSet(SnippetViewSet):
@@ -91,11 +93,74 @@ class OrderViewSet(ModelViewSet):
         return OrderStatusForm
 
 
+class PreOrderViewSet(ModelViewSet):
+    model = PreOrder
+    name = "preorders"
+    url_prefix = "shop/pre-orders"
+    url_namespace = "shop_preorders"
+    icon = "calendar"
+    menu_label = "Pre-orders"
+    list_display = [
+        "reference",
+        "product",
+        "quantity",
+        "name",
+        "email",
+        "country",
+        "status",
+        Column("total_display", label="Total"),
+        "created_at",
+    ]
+    list_filter = ["product", "status", "country", "charge_mode", "created_at"]
+    search_fields = ["reference", "email", "name", "postcode"]
+    # The export doubles as a packing list: who gets how many of what, and where.
+    list_export = [
+        "reference",
+        "product",
+        "quantity",
+        "status",
+        "name",
+        "address_line1",
+        "address_line2",
+        "city",
+        "postcode",
+        "country",
+        "email",
+        "note",
+        "unit_price",
+        "shipping",
+        "created_at",
+    ]
+    export_filename = "pre-orders"
+    form_fields = ["note"]  # required by ModelViewSet; editing is refused by the policy
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "reference",
+        "product",
+        "quantity",
+        "status",
+        "charge_mode",
+        "total_display",
+        "name",
+        "email",
+        "address_line1",
+        "address_line2",
+        "city",
+        "postcode",
+        "country",
+        "note",
+        "created_at",
+        "paid_at",
+        "stripe_payment_intent_id",
+    ]
+    copy_view_enabled = False
+
+
 class ShopGroup(ViewSetGroup):
     menu_label = "Shop"
     menu_icon = "tag"
     menu_order = 200
-    items = [ProductViewSet, OrderViewSet]
+    items = [ProductViewSet, OrderViewSet, PreOrderViewSet]
 
 
 # register_snippet (rather than the register_admin_viewset hook) because Products are snippets;

@@ -84,3 +84,35 @@ def test_admin_adds_a_product_and_sees_an_order(shop_ready, browser, django_user
     expect(page.locator("body")).to_contain_text(order.reference)
     page.wait_for_load_state("networkidle")  # no request left running into teardown
     page.close()
+
+
+def test_reader_pre_orders_the_book_from_its_post(demo_site, browser):
+    page = browser.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(demo_site + "/blog/where-dirty-old-town-began/")
+
+    page.get_by_role("link", name="Pre-order “Dirty Old Town”").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pre-Order Form")
+    expect(page.locator(".campaign__left")).to_have_text("300 of 300 left to pre-order.")
+
+    page.get_by_label("How many?").fill("2")
+    page.get_by_label("Full name").fill("Ruth Reader")
+    page.get_by_label("Email").fill("ruth@example.com")
+    page.get_by_label("Address", exact=False).first.fill("1 Canal Street")
+    page.get_by_label("Town or city").fill("Salford")
+    page.get_by_label("Postcode").fill("M5 4WT")
+    page.get_by_role("button", name="Place my pre-order").click()
+    consent = page.get_by_label("I have read the terms")
+    assert consent.evaluate("box => box.validity.valueMissing")  # the browser asks first
+    expect(page.get_by_label("Full name")).to_have_value("Ruth Reader")
+
+    page.get_by_label("I have read the terms").check()
+    page.get_by_role("button", name="Place my pre-order").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you")
+    expect(page.locator(".order-status")).to_contain_text("Reserved. Nothing has been charged")
+    from shop.models import PreOrder
+
+    assert PreOrder.objects.get().quantity == 2
+    page.wait_for_load_state("networkidle")
+    page.close()

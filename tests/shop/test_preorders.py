@@ -339,3 +339,32 @@ def test_the_database_refuses_more_units_than_the_cap(book):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Product.objects.filter(pk=book.pk).update(preorder_reserved=F("preorder_cap") + 1)
+
+
+def test_staff_list_filter_search_inspect_and_export_pre_orders(
+    admin_client, client, form_page, book
+):
+    import csv
+    import io
+
+    from django.urls import reverse
+
+    submit(client, form_page, quantity="2")
+    submit(client, form_page, quantity="1", email="other@example.com", country="FR")
+    ruth = PreOrder.objects.get(email="ruth@example.com")
+
+    listing = admin_client.get(reverse("shop_preorders:index")).content.decode()
+    assert ruth.reference in listing
+    french = admin_client.get(reverse("shop_preorders:index"), {"country": "FR"}).content.decode()
+    assert ruth.reference not in french
+    found = admin_client.get(reverse("shop_preorders:index"), {"q": "ruth@"}).content.decode()
+    assert ruth.reference in found
+    inspect = admin_client.get(reverse("shop_preorders:inspect", args=[ruth.pk])).content.decode()
+    assert "1 Canal Street" in inspect
+    export = admin_client.get(reverse("shop_preorders:index"), {"export": "csv"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode())))
+    assert {row["Reference"]: row["Postcode"] for row in rows}[ruth.reference] == "M5 4WT"
+    assert admin_client.get(reverse("shop_preorders:edit", args=[ruth.pk])).status_code in (
+        302,
+        403,
+    )
