@@ -126,6 +126,37 @@ def send_preorder_emails(preorder_pk: int) -> None:
     )
 
 
+def send_preorder_paid(preorder_pk: int) -> None:
+    """Release day went through: the buyer has paid and their copy is on its way soon."""
+    _send_once(
+        preorder_pk,
+        "released_email_sent_at",
+        lambda preorder: _message(
+            preorder,
+            "preorder_released",
+            f"{preorder.product.title} is out: your pre-order {preorder.reference} is paid",
+            [preorder.email],
+        ),
+        model=PreOrder,
+    )
+
+
+def send_payment_needed(preorder_pk: int) -> None:
+    """Release day needs the buyer: a declined card, a bank asking for authentication, or a
+    reservation that is paid on release. The link leads to their pre-order page to pay."""
+    _send_once(
+        preorder_pk,
+        "payment_needed_sent_at",
+        lambda preorder: _message(
+            preorder,
+            "preorder_payment_needed",
+            f"{preorder.product.title} is out: please pay for pre-order {preorder.reference}",
+            [preorder.email],
+        ),
+        model=PreOrder,
+    )
+
+
 def send_pending_emails() -> int:
     """Retry every email that should have gone and has not; returns how many orders were seen."""
     paid = Order.objects.filter(status__in=Order.PAID_STATUSES)

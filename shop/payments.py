@@ -48,6 +48,9 @@ class CheckoutSession:
     status: str  # open, complete or expired
     payment_status: str  # paid, unpaid or no_payment_required
     payment_intent: str = ""
+    mode: str = "payment"
+    setup_intent: str = ""
+    customer: str = ""
     kind: str = "order"
     reference: str = ""
     customer_email: str = ""
@@ -109,6 +112,17 @@ def _call(description: str, function, *args, for_staff: bool = False, **kwargs):
         raise PaymentError(message) from error
 
 
+def _id_of(value) -> str:
+    """A Stripe reference may come as an id or, expanded, as the object itself."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return value.get("id", "")
+    return getattr(value, "id", "") or ""
+
+
 def _session(data) -> CheckoutSession:
     """A CheckoutSession from Stripe's object (or the dict inside a webhook event)."""
     if hasattr(data, "to_dict"):
@@ -128,6 +142,9 @@ def _session(data) -> CheckoutSession:
         status=get("status") or "",
         payment_status=get("payment_status") or "",
         payment_intent=intent,
+        mode=get("mode") or "payment",
+        setup_intent=_id_of(get("setup_intent")),
+        customer=_id_of(get("customer")),
         kind=(get("metadata") or {}).get("kind") or "order",
         reference=get("client_reference_id") or (get("metadata") or {}).get("reference", ""),
         customer_email=(customer.get("email") if customer else None) or get("customer_email") or "",
@@ -158,6 +175,7 @@ class PaymentRequest:
     shipping_amount: int = 0
     shipping_label: str = ""
     collect_address_in: list[str] = field(default_factory=list)  # empty: address known already
+    attempt: str = ""  # a later, separate request to pay (e.g. after a failed charge)
 
 
 def create_checkout_session(request: PaymentRequest) -> CheckoutSession:
@@ -204,9 +222,94 @@ def create_checkout_session(request: PaymentRequest) -> CheckoutSession:
         "checkout.sessions.create",
         _client().v1.checkout.sessions.create,
         params=params,
-        options={"idempotency_key": f"checkout-{request.reference}"},
+        options={"idempotency_key": f"checkout-{request.reference}{request.attempt}"},
     )
     return _session(session)
+
+
+def create_card_setup_session(request: PaymentRequest) -> CheckoutSession:
+    """Open a Checkout Session in setup mode: the buyer saves a card to a new Stripe customer
+    and nothing is charged until `charge_saved_card` on release day."""
+    metadata = {"kind": request.kind, "reference": request.reference}
+    session = _call(
+        "checkout.sessions.create (setup)",
+        _client().v1.checkout.sessions.create,
+        params={
+            "mode": "setup",
+            "currency": request.currency.lower(),
+            "customer_creation": "always",
+            "customer_email": request.email,
+            "client_reference_id": request.reference,
+            "metadata": metadata,
+            "setup_intent_data": {"metadata": metadata},
+            "success_url": request.success_url,
+            "cancel_url": request.cancel_url,
+            "expires_at": int(time.time()) + settings.QUIRE_CHECKOUT_MINUTES * 60,
+        },
+        options={"idempotency_key": f"setup-{request.reference}"},
+    )
+    return _session(session)
+
+
+def saved_payment_method(setup_intent_id: str) -> str:
+    """The card a completed setup saved (the id Stripe charges later)."""
+    intent = _call("setup_intents.retrieve", _client().v1.setup_intents.retrieve, setup_intent_id)
+    return _id_of(intent.payment_method)
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    succeeded: bool
+    payment_intent: str = ""
+    reason: str = ""  # for the buyer, when the charge did not go through
+    needs_authentication: bool = False
+
+
+def charge_saved_card(
+    *,
+    customer: str,
+    payment_method: str,
+    amount: int,
+    currency: str,
+    reference: str,
+    idempotency_key: str,
+) -> ChargeResult:
+    """Charge a saved card with the buyer away (release day). A decline or a bank asking for
+    authentication is a normal outcome, returned rather than raised; the idempotency key means
+    a second run after a crash gets Stripe's first answer back instead of charging again.
+    Only a failure to talk to Stripe at all raises PaymentError."""
+    try:
+        intent = _client().v1.payment_intents.create(
+            params={
+                "amount": amount,
+                "currency": currency.lower(),
+                "customer": customer,
+                "payment_method": payment_method,
+                "off_session": True,
+                "confirm": True,
+                "metadata": {"kind": "preorder", "reference": reference},
+            },
+            options={"idempotency_key": idempotency_key},
+        )
+    except stripe.CardError as error:
+        failed = getattr(error.error, "payment_intent", None)
+        return ChargeResult(
+            succeeded=False,
+            payment_intent=_id_of(failed),
+            reason=error.user_message or "Your card was declined.",
+            needs_authentication=error.code == "authentication_required",
+        )
+    except stripe.StripeError as error:
+        logger.warning("Stripe off-session charge for %s failed: %s", reference, error)
+        raise PaymentError(_buyer_message(error)) from error
+    if intent.status == "succeeded":
+        return ChargeResult(succeeded=True, payment_intent=intent.id)
+    return ChargeResult(
+        succeeded=False,
+        payment_intent=intent.id,
+        reason="Your bank needs you to confirm this payment.",
+        needs_authentication=intent.status == "requires_action",
+    )
 
 
 def retrieve_checkout_session(session_id: str) -> CheckoutSession:

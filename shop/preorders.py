@@ -28,6 +28,20 @@ from shop.models import PreOrder, PreOrderChargeMode, Product
 logger = logging.getLogger(__name__)
 
 
+STRIPE_MODES = {PreOrderChargeMode.CHARGE_NOW, PreOrderChargeMode.CHARGE_ON_RELEASE}
+FIRST_STATUS = {
+    PreOrderChargeMode.CHARGE_NOW: PreOrder.Status.AWAITING_PAYMENT,
+    PreOrderChargeMode.CHARGE_ON_RELEASE: PreOrder.Status.AWAITING_CARD,
+    PreOrderChargeMode.RESERVE: PreOrder.Status.RESERVED,
+}
+# Where the buyer still has to go to Stripe: to pay, or to save a card.
+NEEDS_STRIPE = {
+    PreOrder.Status.AWAITING_PAYMENT,
+    PreOrder.Status.AWAITING_CARD,
+    PreOrder.Status.PAYMENT_NEEDED,
+}
+
+
 class PreOrderError(Exception):
     """A pre-order that cannot be taken; `message` tells the buyer why, `field` where."""
 
@@ -110,9 +124,7 @@ def place_preorder(
                 raise PreOrderError(
                     f"Pre-orders for “{product.title}” are closed. Nothing was reserved.", "product"
                 )
-            if product.preorder_charge_mode == PreOrderChargeMode.CHARGE_NOW and not (
-                payments.is_configured()
-            ):
+            if product.preorder_charge_mode in STRIPE_MODES and not payments.is_configured():
                 raise PreOrderError(
                     "Payments are not set up on this site yet, so this pre-order cannot be paid "
                     "for. Nothing was reserved; please come back soon."
@@ -127,11 +139,7 @@ def place_preorder(
                 shipping=shipping.shipping_cost(region, [product.shipping_class]),
                 currency=product.currency,
                 charge_mode=product.preorder_charge_mode,
-                status=(
-                    PreOrder.Status.RESERVED
-                    if product.preorder_charge_mode == PreOrderChargeMode.RESERVE
-                    else PreOrder.Status.AWAITING_PAYMENT
-                ),
+                status=FIRST_STATUS[product.preorder_charge_mode],
                 name=buyer.name,
                 email=buyer.email,
                 address_line1=buyer.address_line1,
@@ -162,35 +170,37 @@ def _give_back_units(preorder: PreOrder) -> None:
     preorder.units_released = True
 
 
-def start_payment(request: HttpRequest, preorder: PreOrder) -> str:
-    """Open (or reopen) the Stripe Checkout Session for a charge-now pre-order."""
-    if preorder.stripe_session_url and preorder.status == PreOrder.Status.AWAITING_PAYMENT:
-        return preorder.stripe_session_url
-    region = countries.region_for(preorder.country)
+def send_to_stripe(request: HttpRequest, preorder: PreOrder) -> str:
+    """The Stripe page where the buyer pays (charge now, or after release) or saves their card
+    (charge on release); returns its URL. If Stripe cannot be reached when the pre-order is
+    first placed, the pre-order is cancelled and its units given back."""
+    if preorder.status not in NEEDS_STRIPE:
+        raise PreOrderError("This pre-order needs nothing more from you.")
     success = request.build_absolute_uri(reverse("shop:preorder_paid"))
-    cancel = request.build_absolute_uri(preorder.get_absolute_url())
-    try:
-        session = payments.create_checkout_session(
-            payments.PaymentRequest(
-                kind="preorder",
-                reference=preorder.reference,
-                email=preorder.email,
-                currency=preorder.currency,
-                lines=[
-                    payments.LineItem(
-                        f"Pre-order: {preorder.product.title}",
-                        preorder.unit_price,
-                        preorder.quantity,
-                    )
-                ],
-                success_url=success + "?session_id={CHECKOUT_SESSION_ID}",
-                cancel_url=cancel,
-                shipping_amount=preorder.shipping,
-                shipping_label=f"Delivery: {shipping.regions()[region]['label']}",
+    details = payments.PaymentRequest(
+        kind="preorder",
+        reference=preorder.reference,
+        email=preorder.email,
+        currency=preorder.currency,
+        lines=[
+            payments.LineItem(
+                f"Pre-order: {preorder.product.title}", preorder.unit_price, preorder.quantity
             )
-        )
+        ],
+        success_url=success + "?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url=request.build_absolute_uri(preorder.get_absolute_url()),
+        shipping_amount=preorder.shipping,
+        shipping_label="Delivery",
+        attempt="-after-release" if preorder.status == PreOrder.Status.PAYMENT_NEEDED else "",
+    )
+    try:
+        if preorder.status == PreOrder.Status.AWAITING_CARD:
+            session = payments.create_card_setup_session(details)
+        else:
+            session = payments.create_checkout_session(details)
     except payments.PaymentError as error:
-        cancel_preorder(preorder.pk)
+        if preorder.status != PreOrder.Status.PAYMENT_NEEDED:
+            cancel_preorder(preorder.pk)
         raise PreOrderError(error.message) from error
     PreOrder.objects.filter(pk=preorder.pk).update(
         stripe_session_id=session.id, stripe_session_url=session.url
@@ -212,7 +222,11 @@ def cancel_preorder(preorder_pk: int) -> PreOrder:
 def apply_checkout_session(
     session: payments.CheckoutSession, event_type: str | None = None
 ) -> PreOrder | None:
-    """Bring a charge-now pre-order in line with its Checkout Session; idempotent."""
+    """Bring a pre-order in line with its Checkout Session (paid, card saved, or expired);
+    idempotent."""
+    saved_card = ""
+    if session.mode == "setup" and session.status == "complete" and session.setup_intent:
+        saved_card = payments.saved_payment_method(session.setup_intent)  # before taking locks
     with transaction.atomic():
         preorders = PreOrder.objects.select_for_update()
         preorder = preorders.filter(stripe_session_id=session.id).first()
@@ -227,15 +241,106 @@ def apply_checkout_session(
             return None
         never_paid = {"checkout.session.expired", "checkout.session.async_payment_failed"}
         expired = event_type in never_paid or session.status == "expired"
+        card_saved = session.mode == "setup" and session.status == "complete"
         if expired and preorder.can_become(PreOrder.Status.EXPIRED):
             preorder.status = PreOrder.Status.EXPIRED
             _give_back_units(preorder)
+        elif card_saved and preorder.can_become(PreOrder.Status.CARD_SAVED):
+            preorder.status = PreOrder.Status.CARD_SAVED
+            preorder.stripe_customer_id = session.customer
+            preorder.stripe_payment_method_id = saved_card
+            transaction.on_commit(lambda: emails.send_preorder_emails(preorder.pk))
         elif session.is_paid and preorder.can_become(PreOrder.Status.PAID):
+            paid_after_release = preorder.status == PreOrder.Status.PAYMENT_NEEDED
             preorder.status = PreOrder.Status.PAID
             preorder.paid_at = timezone.now()
             preorder.stripe_payment_intent_id = session.payment_intent
-            transaction.on_commit(lambda: emails.send_preorder_emails(preorder.pk))
+            send = emails.send_preorder_paid if paid_after_release else emails.send_preorder_emails
+            transaction.on_commit(lambda: send(preorder.pk))
         else:
             return preorder
         preorder.save()
     return preorder
+
+
+@dataclass
+class ReleaseSummary:
+    charged: int = 0
+    needs_action: int = 0
+    failed: int = 0
+    links_sent: int = 0
+    skipped: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.charged} charged, {self.needs_action} need the buyer to act, "
+            f"{self.failed} could not be tried (will retry), {self.links_sent} sent a payment "
+            f"link, {self.skipped} already done"
+        )
+
+
+def release(product: Product, progress=None) -> ReleaseSummary:
+    """Release day for one product: charge every saved card off-session and send payment links
+    to pre-orders reserved without a card. Safe to run again after a crash or a Stripe outage:
+    pre-orders already settled are skipped, and each charge carries an idempotency key per
+    pre-order, so Stripe answers a repeat with the first result instead of charging twice."""
+    summary = ReleaseSummary()
+    waiting = {PreOrder.Status.CARD_SAVED, PreOrder.Status.RESERVED}
+    candidates = list(
+        PreOrder.objects.filter(product=product).order_by("created_at").values_list("pk", flat=True)
+    )
+    for number, pk in enumerate(candidates, start=1):
+        preorder = PreOrder.objects.get(pk=pk)
+        if preorder.status not in waiting:
+            summary.skipped += preorder.status in {
+                PreOrder.Status.PAID,
+                PreOrder.Status.PAYMENT_NEEDED,
+            }
+        elif preorder.status == PreOrder.Status.RESERVED:
+            _ask_for_payment(preorder.pk, "")
+            summary.links_sent += 1
+        else:
+            try:
+                result = payments.charge_saved_card(
+                    customer=preorder.stripe_customer_id,
+                    payment_method=preorder.stripe_payment_method_id,
+                    amount=preorder.total,
+                    currency=preorder.currency,
+                    reference=preorder.reference,
+                    idempotency_key=f"release-{preorder.reference}",
+                )
+            except payments.PaymentError:
+                summary.failed += 1
+            else:
+                if result.succeeded:
+                    _record_release_charge(preorder.pk, result.payment_intent)
+                    summary.charged += 1
+                else:
+                    _ask_for_payment(preorder.pk, result.reason)
+                    summary.needs_action += 1
+        if progress:
+            progress(number, len(candidates), preorder)
+    return summary
+
+
+def _record_release_charge(preorder_pk: int, payment_intent: str) -> None:
+    with transaction.atomic():
+        preorder = PreOrder.objects.select_for_update().get(pk=preorder_pk)
+        if preorder.can_become(PreOrder.Status.PAID):
+            preorder.status = PreOrder.Status.PAID
+            preorder.paid_at = timezone.now()
+            preorder.stripe_payment_intent_id = payment_intent
+            preorder.save()
+            transaction.on_commit(lambda: emails.send_preorder_paid(preorder.pk))
+
+
+def _ask_for_payment(preorder_pk: int, reason: str) -> None:
+    with transaction.atomic():
+        preorder = PreOrder.objects.select_for_update().get(pk=preorder_pk)
+        if preorder.can_become(PreOrder.Status.PAYMENT_NEEDED):
+            preorder.status = PreOrder.Status.PAYMENT_NEEDED
+            preorder.payment_problem = reason
+            preorder.stripe_session_id = None
+            preorder.stripe_session_url = ""
+            preorder.save()
+            transaction.on_commit(lambda: emails.send_payment_needed(preorder.pk))

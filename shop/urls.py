@@ -26,4 +26,5 @@ urlpatterns = [
     path("pre-order/", views.pre_order_form, name="pre_order"),
     path("pre-orders/paid/", views.preorder_paid, name="preorder_paid"),
     path("pre-orders/<str:reference>/<str:token>/", views.preorder_detail, name="preorder"),
+    path("pre-orders/<str:reference>/<str:token>/pay/", views.preorder_pay, name="preorder_pay"),
 ]

@@ -257,7 +257,18 @@ def preorder_for_buyer(reference: str, token: str) -> PreOrder:
 @require_GET
 def preorder_detail(request: HttpRequest, reference: str, token: str) -> HttpResponse:
     preorder = preorder_for_buyer(reference, token)
-    return render(request, "shop/preorder_detail.html", {"preorder": preorder, "noindex": True})
+    return render(request, "shop/preorder_detail.html", {"preorder": preorder})
+
+
+@require_POST
+def preorder_pay(request: HttpRequest, reference: str, token: str) -> HttpResponse:
+    """From the buyer's pre-order page (or the link emailed on release) to Stripe."""
+    preorder = preorder_for_buyer(reference, token)
+    try:
+        return redirect(preorders.send_to_stripe(request, preorder))
+    except preorders.PreOrderError as error:
+        messages.error(request, error.message)
+        return redirect(preorder.get_absolute_url())
 
 
 @never_cache

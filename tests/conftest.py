@@ -1,6 +1,6 @@
 import socket
 import threading
-from email import message_from_bytes
+from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -84,7 +84,7 @@ class Inbox:
 
     async def handle_DATA(self, server, session, envelope):
         with self._lock:
-            self.messages.append(message_from_bytes(envelope.content))
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 Message accepted for delivery"
 
     def recipients(self) -> list[str]:

@@ -131,9 +131,9 @@ class PreOrderProductFactory(ProductFactory):
 def make_preorder_form_page(parent, products, **fields):
     from shop.models import PreOrderFormPage
 
+    fields.setdefault("slug", "pre-order")
     page = PreOrderFormPage(
         title="Pre-Order Form",
-        slug="pre-order",
         terms="<p>Pay on release; cancel any time before.</p>",
         thank_you="<p>Thank you!</p>",
         **fields,

@@ -19,6 +19,7 @@ from shop.shipping import ShippingClass
 
 class PreOrderChargeMode(models.TextChoices):
     CHARGE_NOW = "charge_now", "Charge now (pay in full when pre-ordering)"
+    CHARGE_ON_RELEASE = "on_release", "Save card now, charge on release"
     RESERVE = "reserve", "Reserve, pay later (a payment link is emailed on release)"
 
 

@@ -115,8 +115,8 @@ class PreOrderFormPage(RoutablePageMixin, Page):
             preorder, _ = preorders.place_preorder(
                 data["product"].pk, data["quantity"], buyer, data["form_token"]
             )
-            if preorder.status == preorder.Status.AWAITING_PAYMENT:
-                return redirect(preorders.start_payment(request, preorder))
+            if preorder.status in preorders.NEEDS_STRIPE:
+                return redirect(preorders.send_to_stripe(request, preorder))
         except preorders.PreOrderError as error:
             form.add_error(form.visible_field_name(error.field), error.message)
             return self.render_form(request, form, products, status=409)

@@ -25,7 +25,10 @@ def new_access_token() -> str:
 class PreOrder(models.Model):
     class Status(models.TextChoices):
         AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
+        AWAITING_CARD = "awaiting_card", "Awaiting card details"
+        CARD_SAVED = "card_saved", "Card saved (charged on release)"
         RESERVED = "reserved", "Reserved (pay on release)"
+        PAYMENT_NEEDED = "payment_needed", "Payment needed"
         PAID = "paid", "Paid"
         CANCELLED = "cancelled", "Cancelled"
         EXPIRED = "expired", "Expired (never paid)"
@@ -34,11 +37,22 @@ class PreOrder(models.Model):
 
     TRANSITIONS = {
         Status.AWAITING_PAYMENT: {Status.PAID, Status.EXPIRED, Status.CANCELLED},
-        Status.RESERVED: {Status.PAID, Status.CANCELLED},
+        Status.AWAITING_CARD: {Status.CARD_SAVED, Status.EXPIRED, Status.CANCELLED},
+        Status.CARD_SAVED: {Status.PAID, Status.PAYMENT_NEEDED, Status.CANCELLED},
+        Status.RESERVED: {Status.PAID, Status.PAYMENT_NEEDED, Status.CANCELLED},
+        Status.PAYMENT_NEEDED: {Status.PAID, Status.CANCELLED},
         Status.PAID: {Status.SHIPPED, Status.REFUNDED},
     }
     # Statuses in which the pre-order's units count against the campaign's cap.
-    HOLDS_UNITS = {Status.AWAITING_PAYMENT, Status.RESERVED, Status.PAID, Status.SHIPPED}
+    HOLDS_UNITS = {
+        Status.AWAITING_PAYMENT,
+        Status.AWAITING_CARD,
+        Status.CARD_SAVED,
+        Status.RESERVED,
+        Status.PAYMENT_NEEDED,
+        Status.PAID,
+        Status.SHIPPED,
+    }
 
     reference = models.CharField(
         max_length=20, unique=True, default=new_preorder_reference, editable=False
@@ -67,12 +81,19 @@ class PreOrder(models.Model):
     stripe_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     stripe_session_url = models.URLField(max_length=1000, blank=True)
     stripe_payment_intent_id = models.CharField(max_length=255, blank=True)
+    stripe_customer_id = models.CharField(max_length=255, blank=True)
+    stripe_payment_method_id = models.CharField(max_length=255, blank=True)
+    payment_problem = models.CharField(
+        max_length=300, blank=True, help_text="Why the release-day charge did not go through."
+    )
     units_released = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     staff_notified_at = models.DateTimeField(null=True, blank=True)
+    released_email_sent_at = models.DateTimeField(null=True, blank=True)
+    payment_needed_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,0 +1,186 @@
+"""Save a card now, charge it on release: against the local Stripe server, with the emails
+going to a real SMTP server."""
+
+import pytest
+from django.test import TestCase
+
+from shop import payments, preorders
+from shop.models import PreOrder, Product
+from tests.factories import PreOrderProductFactory, make_preorder_form_page
+from tests.shop.test_preorders import submit
+
+pytestmark = pytest.mark.django_db
+
+DECLINES_AT_RELEASE = "4000008260003178"  # saves fine, "insufficient funds" when charged
+NEEDS_AUTHENTICATION = "4000002760003184"  # saves fine, the bank asks to authenticate later
+
+
+@pytest.fixture
+def book(home):
+    return PreOrderProductFactory(
+        title="Dirty Old Town", preorder_cap=100, preorder_charge_mode="on_release"
+    )
+
+
+@pytest.fixture
+def form_page(home, book):
+    return make_preorder_form_page(home, [book])
+
+
+def path_of(url: str) -> str:
+    return "/" + url.split("://", 1)[1].split("/", 1)[1]
+
+
+def pre_order_with_card(client, form_page, fake_stripe, card="4242424242424242", **details):
+    response = submit(client, form_page, **details)
+    preorder = PreOrder.objects.get(email=details.get("email", "ruth@example.com"))
+    assert response["Location"] == fake_stripe.pay_url(preorder.stripe_session_id)
+    assert preorder.status == PreOrder.Status.AWAITING_CARD
+    landing = fake_stripe.save_card(preorder.stripe_session_id, card_number=card)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.get(path_of(landing))
+    preorder.refresh_from_db()
+    return preorder
+
+
+def release(book):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return preorders.release(Product.objects.get(pk=book.pk))
+
+
+def charges_for(customer: str) -> list:
+    """Every PaymentIntent Stripe holds for this customer."""
+    every = payments._client().v1.payment_intents.list(params={"limit": 100})
+    return [intent for intent in every.data if intent.customer == customer]
+
+
+def test_saving_a_card_charges_nothing_and_confirms_the_pre_order(
+    client, form_page, book, fake_stripe, smtp_inbox
+):
+    preorder = pre_order_with_card(client, form_page, fake_stripe)
+
+    assert preorder.status == PreOrder.Status.CARD_SAVED
+    assert preorder.stripe_customer_id.startswith("cus_")
+    assert preorder.stripe_payment_method_id.startswith("pm_")
+    assert charges_for(preorder.stripe_customer_id) == []
+    assert smtp_inbox.recipients() == ["ruth@example.com", "shop@quire.localhost"]
+    page = client.get(preorder.get_absolute_url()).content.decode()
+    assert "Your card is saved" in page
+
+
+def test_release_charges_saved_cards_once_however_often_it_runs(
+    client, form_page, book, fake_stripe, smtp_inbox
+):
+    preorder = pre_order_with_card(client, form_page, fake_stripe)
+
+    first = release(book)
+    second = release(book)
+
+    preorder.refresh_from_db()
+    assert preorder.status == PreOrder.Status.PAID
+    assert (first.charged, second.charged, second.skipped) == (1, 0, 1)
+    charges = charges_for(preorder.stripe_customer_id)
+    assert [(c.amount, c.status) for c in charges] == [(preorder.total, "succeeded")]
+    subjects = [m["Subject"] for m in smtp_inbox.messages]
+    assert (
+        subjects.count(f"Dirty Old Town is out: your pre-order {preorder.reference} is paid") == 1
+    )
+
+
+def test_a_crash_after_charging_does_not_charge_again(client, form_page, book, fake_stripe):
+    """Stripe charged, but we never recorded it: the rerun's idempotency key gets the same
+    payment back instead of a second charge."""
+    preorder = pre_order_with_card(client, form_page, fake_stripe)
+    payments.charge_saved_card(
+        customer=preorder.stripe_customer_id,
+        payment_method=preorder.stripe_payment_method_id,
+        amount=preorder.total,
+        currency=preorder.currency,
+        reference=preorder.reference,
+        idempotency_key=f"release-{preorder.reference}",
+    )
+
+    summary = release(book)
+
+    assert summary.charged == 1
+    assert len(charges_for(preorder.stripe_customer_id)) == 1
+
+
+def test_a_declined_card_at_release_asks_the_buyer_to_pay_and_they_can(
+    client, form_page, book, fake_stripe, smtp_inbox
+):
+    preorder = pre_order_with_card(client, form_page, fake_stripe, card=DECLINES_AT_RELEASE)
+
+    summary = release(book)
+    release(book)
+
+    preorder.refresh_from_db()
+    assert summary.needs_action == 1
+    assert preorder.status == PreOrder.Status.PAYMENT_NEEDED
+    assert "insufficient funds" in preorder.payment_problem
+    needed = [m for m in smtp_inbox.messages if "please pay" in m["Subject"]]
+    assert len(needed) == 1
+    assert preorder.get_absolute_url() in needed[0].get_body(("plain",)).get_content()
+
+    response = client.post(preorder.get_absolute_url() + "pay/")
+    session_id = response["Location"].rstrip("/").rsplit("/", 1)[-1]
+    landing = fake_stripe.pay(session_id)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.get(path_of(landing))
+
+    preorder.refresh_from_db()
+    assert preorder.status == PreOrder.Status.PAID
+
+
+def test_a_bank_asking_for_authentication_at_release_needs_the_buyer(
+    client, form_page, book, fake_stripe, smtp_inbox
+):
+    preorder = pre_order_with_card(client, form_page, fake_stripe, card=NEEDS_AUTHENTICATION)
+
+    summary = release(book)
+
+    preorder.refresh_from_db()
+    assert summary.needs_action == 1
+    assert preorder.status == PreOrder.Status.PAYMENT_NEEDED
+
+
+def test_stripe_down_on_release_day_leaves_cards_to_charge_on_the_next_run(
+    client, form_page, book, fake_stripe, settings
+):
+    preorder = pre_order_with_card(client, form_page, fake_stripe)
+    api_base = settings.STRIPE_API_BASE
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
+
+    down = release(book)
+
+    preorder.refresh_from_db()
+    assert (down.failed, preorder.status) == (1, PreOrder.Status.CARD_SAVED)
+    settings.STRIPE_API_BASE = api_base
+    assert release(book).charged == 1
+
+
+def test_reserved_pre_orders_get_a_payment_link_on_release(client, home, smtp_inbox, settings):
+    book = PreOrderProductFactory(title="Reserve me", preorder_charge_mode="reserve")
+    page = make_preorder_form_page(home, [book], slug="reserve")
+    submit(client, page)
+
+    summary = release(book)
+
+    preorder = PreOrder.objects.get()
+    assert summary.links_sent == 1
+    assert preorder.status == PreOrder.Status.PAYMENT_NEEDED
+    assert any("please pay" in m["Subject"] for m in smtp_inbox.messages)
+
+
+def test_the_release_command_prints_progress_and_a_summary(client, form_page, book, fake_stripe):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    pre_order_with_card(client, form_page, fake_stripe)
+    out = StringIO()
+
+    call_command("release_preorders", book.slug, stdout=out)
+
+    assert "[1/1] P-" in out.getvalue()
+    assert "1 charged, 0 need the buyer to act" in out.getvalue()
