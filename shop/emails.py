@@ -157,6 +157,20 @@ def send_payment_needed(preorder_pk: int) -> None:
     )
 
 
+def send_preorder_cancelled(preorder_pk: int) -> None:
+    _send_once(
+        preorder_pk,
+        "cancelled_email_sent_at",
+        lambda preorder: _message(
+            preorder,
+            "preorder_cancelled",
+            f"Your pre-order {preorder.reference} is cancelled",
+            [preorder.email],
+        ),
+        model=PreOrder,
+    )
+
+
 def send_pending_emails() -> int:
     """Retry every email that should have gone and has not; returns how many orders were seen."""
     paid = Order.objects.filter(status__in=Order.PAID_STATUSES)

@@ -131,3 +131,21 @@ class PreOrderForm(forms.Form):
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()
+
+
+class PreOrderAddressForm(forms.Form):
+    """Where a pre-order goes; the buyer may change it until release."""
+
+    name = PreOrderForm.base_fields["name"]
+    address_line1 = PreOrderForm.base_fields["address_line1"]
+    address_line2 = PreOrderForm.base_fields["address_line2"]
+    city = PreOrderForm.base_fields["city"]
+    postcode = PreOrderForm.base_fields["postcode"]
+    country = PreOrderForm.base_fields["country"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "post"
+        self.helper.form_class = "preorder-form"
+        self.helper.add_input(Submit("submit", "Save the new address", css_class="button"))

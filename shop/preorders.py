@@ -344,3 +344,59 @@ def _ask_for_payment(preorder_pk: int, reason: str) -> None:
             preorder.stripe_session_url = ""
             preorder.save()
             transaction.on_commit(lambda: emails.send_payment_needed(preorder.pk))
+
+
+ADDRESS_FIELDS = ("name", "address_line1", "address_line2", "city", "postcode", "country")
+
+
+def cancel_by_buyer(preorder_pk: int) -> PreOrder:
+    """The buyer cancels before release: units go back to the campaign, and a payment already
+    taken is refunded in full through Stripe first (so a failed refund leaves it as it was)."""
+    preorder = PreOrder.objects.select_related("product").get(pk=preorder_pk)
+    if not preorder.can_be_changed_by_buyer:
+        raise PreOrderError(
+            "This pre-order can no longer be cancelled here. Please reply to your confirmation "
+            "email and we'll help."
+        )
+    refund_id = ""
+    if preorder.status == PreOrder.Status.PAID:
+        try:
+            refund_id = payments.refund_payment(
+                preorder.stripe_payment_intent_id,
+                idempotency_key=f"preorder-refund-{preorder.reference}",
+            )
+        except payments.PaymentError as error:
+            raise PreOrderError(
+                "We could not refund your payment just now, so your pre-order is unchanged. "
+                "Please try again in a few minutes."
+            ) from error
+    with transaction.atomic():
+        preorder = PreOrder.objects.select_for_update().get(pk=preorder_pk)
+        target = PreOrder.Status.REFUNDED if refund_id else PreOrder.Status.CANCELLED
+        if not preorder.can_become(target):
+            return preorder
+        preorder.status = target
+        _give_back_units(preorder)
+        preorder.save()
+        transaction.on_commit(lambda: emails.send_preorder_cancelled(preorder.pk))
+    return preorder
+
+
+def update_address(preorder_pk: int, address: dict) -> PreOrder:
+    """Change where a pre-order goes, until release. The delivery charge stays as agreed."""
+    with transaction.atomic():
+        preorder = (
+            PreOrder.objects.select_for_update().select_related("product").get(pk=preorder_pk)
+        )
+        if not preorder.can_be_changed_by_buyer:
+            raise PreOrderError("This pre-order's address can no longer be changed here.")
+        if countries.region_for(address["country"]) != countries.region_for(preorder.country):
+            raise PreOrderError(
+                "Moving a pre-order to another delivery region changes its delivery charge; "
+                "please cancel it and pre-order again, or email us.",
+                "country",
+            )
+        for name in ADDRESS_FIELDS:
+            setattr(preorder, name, address[name])
+        preorder.save()
+    return preorder

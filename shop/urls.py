@@ -27,4 +27,9 @@ urlpatterns = [
     path("pre-orders/paid/", views.preorder_paid, name="preorder_paid"),
     path("pre-orders/<str:reference>/<str:token>/", views.preorder_detail, name="preorder"),
     path("pre-orders/<str:reference>/<str:token>/pay/", views.preorder_pay, name="preorder_pay"),
+    path(
+        "pre-orders/<str:reference>/<str:token>/cancel/",
+        views.preorder_cancel,
+        name="preorder_cancel",
+    ),
 ]

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shop import basket as baskets
 from shop import checkout, payments, preorders, shipping
+from shop.forms import PreOrderAddressForm
 from shop.models import Order, PreOrder, PreOrderFormPage, Product
 from shop.money import decimal_amount
 
@@ -254,10 +255,43 @@ def preorder_for_buyer(reference: str, token: str) -> PreOrder:
 
 
 @never_cache
-@require_GET
 def preorder_detail(request: HttpRequest, reference: str, token: str) -> HttpResponse:
+    """The buyer's private pre-order page: status and amounts, and until release, a new
+    address or a cancellation."""
     preorder = preorder_for_buyer(reference, token)
-    return render(request, "shop/preorder_detail.html", {"preorder": preorder})
+    initial = {name: getattr(preorder, name) for name in preorders.ADDRESS_FIELDS}
+    form = PreOrderAddressForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                preorders.update_address(preorder.pk, form.cleaned_data)
+            except preorders.PreOrderError as error:
+                form.add_error(error.field, error.message)
+            else:
+                messages.success(request, "Your new address is saved.")
+                return redirect(preorder.get_absolute_url())
+        status = 400
+    elif request.method != "GET":
+        return HttpResponse(status=405)
+    return render(
+        request,
+        "shop/preorder_detail.html",
+        {"preorder": preorder, "address_form": form},
+        status=status,
+    )
+
+
+@require_POST
+def preorder_cancel(request: HttpRequest, reference: str, token: str) -> HttpResponse:
+    preorder = preorder_for_buyer(reference, token)
+    try:
+        preorder = preorders.cancel_by_buyer(preorder.pk)
+    except preorders.PreOrderError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Your pre-order is cancelled.")
+    return redirect(preorder.get_absolute_url())
 
 
 @require_POST

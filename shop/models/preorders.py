@@ -93,6 +93,7 @@ class PreOrder(models.Model):
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     staff_notified_at = models.DateTimeField(null=True, blank=True)
     released_email_sent_at = models.DateTimeField(null=True, blank=True)
+    cancelled_email_sent_at = models.DateTimeField(null=True, blank=True)
     payment_needed_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -109,6 +110,15 @@ class PreOrder(models.Model):
         return reverse(
             "shop:preorder", kwargs={"reference": self.reference, "token": self.access_token}
         )
+
+    @property
+    def before_release(self) -> bool:
+        """Buyers may change or cancel their pre-order until the product is released."""
+        return self.product.status == self.product.Status.PRE_ORDER
+
+    @property
+    def can_be_changed_by_buyer(self) -> bool:
+        return self.before_release and self.status in self.HOLDS_UNITS - {self.Status.SHIPPED}
 
     @property
     def total(self) -> int:

@@ -184,3 +184,75 @@ def test_the_release_command_prints_progress_and_a_summary(client, form_page, bo
 
     assert "[1/1] P-" in out.getvalue()
     assert "1 charged, 0 need the buyer to act" in out.getvalue()
+
+
+# The buyer's own page: cancel or change the address before release -------------------------
+
+
+def test_cancelling_after_paying_refunds_and_frees_the_units(client, home, fake_stripe, smtp_inbox):
+    book = PreOrderProductFactory(title="Paid book", preorder_charge_mode="charge_now")
+    page = make_preorder_form_page(home, [book], slug="charge-now")
+    submit(client, page, quantity="2")
+    preorder = PreOrder.objects.get()
+    landing = fake_stripe.pay(preorder.stripe_session_id)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.get(path_of(landing))
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(preorder.get_absolute_url() + "cancel/", follow=True)
+
+    preorder.refresh_from_db()
+    assert preorder.status == PreOrder.Status.REFUNDED
+    assert Product.objects.get(pk=book.pk).preorder_reserved == 0
+    assert "Your pre-order is cancelled." in response.content.decode()
+    cancelled = [m for m in smtp_inbox.messages if "is cancelled" in m["Subject"]]
+    assert len(cancelled) == 1
+    assert "refunded" in cancelled[0].get_body(("plain",)).get_content()
+
+
+def test_cancelling_a_saved_card_pre_order_charges_nothing(client, form_page, book, fake_stripe):
+    preorder = pre_order_with_card(client, form_page, fake_stripe)
+
+    client.post(preorder.get_absolute_url() + "cancel/")
+    release(book)
+
+    preorder.refresh_from_db()
+    assert preorder.status == PreOrder.Status.CANCELLED
+    assert charges_for(preorder.stripe_customer_id) == []
+
+
+def test_after_release_the_buyer_cannot_cancel_here(client, form_page, book, fake_stripe):
+    preorder = pre_order_with_card(client, form_page, fake_stripe)
+    Product.objects.filter(pk=book.pk).update(status=Product.Status.ON_SALE)
+
+    response = client.post(preorder.get_absolute_url() + "cancel/", follow=True)
+
+    assert "can no longer be cancelled here" in response.content.decode()
+    preorder.refresh_from_db()
+    assert preorder.status == PreOrder.Status.CARD_SAVED
+
+
+def test_the_buyer_changes_the_address_before_release(client, form_page, book, fake_stripe):
+    preorder = pre_order_with_card(client, form_page, fake_stripe)
+    new = {
+        "name": "Ruth Buyer",
+        "address_line1": "2 Mill Lane",
+        "address_line2": "",
+        "city": "Bolton",
+        "postcode": "BL1 1AA",
+        "country": "GB",
+    }
+
+    response = client.post(preorder.get_absolute_url(), new, follow=True)
+
+    assert "Your new address is saved." in response.content.decode()
+    preorder.refresh_from_db()
+    assert (preorder.address_line1, preorder.city) == ("2 Mill Lane", "Bolton")
+
+    abroad = client.post(preorder.get_absolute_url(), {**new, "country": "FR"})
+    assert abroad.status_code == 400
+    assert "another delivery region" in abroad.content.decode()
+    blank = client.post(preorder.get_absolute_url(), {**new, "city": ""})
+    assert blank.status_code == 400
+    preorder.refresh_from_db()
+    assert preorder.city == "Bolton"
