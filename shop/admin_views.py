@@ -2,13 +2,18 @@
 
 from django import forms
 from django.contrib import messages
-from django.shortcuts import redirect
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect
+from django.views.generic import TemplateView
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.ui.components import Component
 from wagtail.admin.views import generic
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from shop import orders
-from shop.models import Order
+from shop import orders, preorders
+from shop.models import Order, PreOrder, Product
 
 
 class OrderPermissionPolicy(ModelPermissionPolicy):
@@ -84,3 +89,73 @@ class OrderInspectView(generic.InspectView):
         context["lines"] = self.object.lines.all()
         context["payment_events"] = self.object.payment_events.all()
         return context
+
+
+class ReleaseDateForm(forms.Form):
+    release_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class CampaignView(WagtailAdminTemplateMixin, TemplateView):
+    """Release-day tools for one pre-order product: change its release date (every waiting
+    buyer is told once) and release it (saved cards charged, payment links sent)."""
+
+    template_name = "shop/admin/campaign.html"
+    header_icon = "calendar"
+
+    def dispatch(self, request, product_pk):
+        self.product = get_object_or_404(Product, pk=product_pk)
+        if not request.user.has_perm("shop.release_preorders"):
+            raise PermissionDenied
+        return super().dispatch(request, product_pk)
+
+    def get_page_title(self):
+        return f"Pre-order campaign: {self.product.title}"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        counts = dict(
+            PreOrder.objects.filter(product=self.product)
+            .values_list("status")
+            .annotate(n=Count("pk"))
+        )
+        context.update(
+            product=self.product,
+            to_charge=counts.get(PreOrder.Status.CARD_SAVED, 0),
+            to_link=counts.get(PreOrder.Status.RESERVED, 0),
+            counts={PreOrder.Status(status).label: n for status, n in counts.items()},
+            date_form=kwargs.get("date_form")
+            or ReleaseDateForm(initial={"release_date": self.product.release_date}),
+        )
+        return context
+
+    def post(self, request, product_pk):
+        if "release" in request.POST:
+            lines = []
+            summary = preorders.release(
+                self.product,
+                progress=lambda number, total, preorder: lines.append(
+                    f"{number}/{total} {preorder.reference}: "
+                    f"{PreOrder.objects.get(pk=preorder.pk).get_status_display()}"
+                ),
+            )
+            messages.success(request, f"Released {self.product.title}: {summary}.")
+            return self.render_to_response(self.get_context_data(release_log=lines))
+        form = ReleaseDateForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(date_form=form))
+        told = preorders.change_release_date(self.product, form.cleaned_data["release_date"])
+        messages.success(
+            request, f"Release date changed; {told} buyer{'s' if told != 1 else ''} told."
+        )
+        return redirect("shop_campaign", product_pk=self.product.pk)
+
+
+class PreOrderDashboardPanel(Component):
+    """On the admin home page: each campaign's units and money taken and still to take."""
+
+    name = "preorders"
+    order = 150
+    template_name = "shop/admin/dashboard_panel.html"
+
+    def get_context_data(self, parent_context=None):
+        return {"rows": list(preorders.dashboard_rows())}

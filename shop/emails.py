@@ -171,6 +171,27 @@ def send_preorder_cancelled(preorder_pk: int) -> None:
     )
 
 
+def send_release_date_changed(preorder_pk: int, new_date) -> bool:
+    """Tell the buyer the release date moved, with links to keep or cancel; once per date."""
+    with transaction.atomic():
+        preorder = PreOrder.objects.select_for_update().get(pk=preorder_pk)
+        if preorder.release_date_notified_for == new_date:
+            return False
+        try:
+            _message(
+                preorder,
+                "preorder_release_date_changed",
+                f"New release date for {preorder.product.title}: {new_date:%-d %B %Y}",
+                [preorder.email],
+            ).send()
+        except Exception:
+            logger.exception("Could not tell %s about the new release date", preorder.reference)
+            return False
+        preorder.release_date_notified_for = new_date
+        preorder.save(update_fields=["release_date_notified_for", "updated_at"])
+    return True
+
+
 def send_pending_emails() -> int:
     """Retry every email that should have gone and has not; returns how many orders were seen."""
     paid = Order.objects.filter(status__in=Order.PAID_STATUSES)

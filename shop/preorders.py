@@ -400,3 +400,47 @@ def update_address(preorder_pk: int, address: dict) -> PreOrder:
             setattr(preorder, name, address[name])
         preorder.save()
     return preorder
+
+
+def change_release_date(product: Product, new_date) -> int:
+    """Move a product's release date and tell every buyer still waiting for it, once per new
+    date (running it again with the same date emails nobody). Returns how many were told."""
+    Product.objects.filter(pk=product.pk).update(release_date=new_date)
+    waiting = PreOrder.objects.filter(
+        product=product, status__in=PreOrder.HOLDS_UNITS - {PreOrder.Status.SHIPPED}
+    ).exclude(release_date_notified_for=new_date)
+    told = 0
+    for pk in waiting.values_list("pk", flat=True):
+        told += emails.send_release_date_changed(pk, new_date)
+    return told
+
+
+def dashboard_rows():
+    """Per pre-order product: units and money taken, and still to take (one query)."""
+    from django.db.models import Count, ExpressionWrapper, IntegerField, Q
+
+    amount = ExpressionWrapper(
+        F("preorders__unit_price") * F("preorders__quantity") + F("preorders__shipping"),
+        output_field=IntegerField(),
+    )
+    to_collect = [
+        PreOrder.Status.CARD_SAVED,
+        PreOrder.Status.RESERVED,
+        PreOrder.Status.PAYMENT_NEEDED,
+        PreOrder.Status.AWAITING_PAYMENT,
+        PreOrder.Status.AWAITING_CARD,
+    ]
+    live = Q(preorders__status__in=PreOrder.HOLDS_UNITS)
+    return (
+        Product.objects.filter(status=Product.Status.PRE_ORDER)
+        .annotate(
+            live_preorders=Count("preorders", filter=live),
+            units=Sum("preorders__quantity", filter=live),
+            taken=Sum(amount, filter=Q(preorders__status=PreOrder.Status.PAID)),
+            to_take=Sum(amount, filter=Q(preorders__status__in=to_collect)),
+            needs_action=Count(
+                "preorders", filter=Q(preorders__status=PreOrder.Status.PAYMENT_NEEDED)
+            ),
+        )
+        .order_by("title")
+    )

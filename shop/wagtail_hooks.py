@@ -1,5 +1,7 @@
 """The shop's place in the Wagtail admin: a "Shop" menu for staff with shop permissions."""
 
+from django.urls import path
+from wagtail import hooks
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -8,10 +10,12 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from shop.admin_views import (
+    CampaignView,
     OrderEditView,
     OrderInspectView,
     OrderPermissionPolicy,
     OrderStatusForm,
+    PreOrderDashboardPanel,
     PreOrderPermissionPolicy,
 )
 from shop.models import Order, PreOrder, Product
@@ -166,3 +170,20 @@ class ShopGroup(ViewSetGroup):
 # register_snippet (rather than the register_admin_viewset hook) because Products are snippets;
 # it registers the whole group once the models are loaded.
 register_snippet(ShopGroup)
+
+
+@hooks.register("register_admin_urls")
+def register_campaign_urls():
+    return [
+        path(
+            "shop/campaigns/<int:product_pk>/",
+            CampaignView.as_view(),
+            name="shop_campaign",
+        )
+    ]
+
+
+@hooks.register("construct_homepage_panels")
+def add_preorder_panel(request, panels):
+    if request.user.has_perm("shop.view_preorder"):
+        panels.append(PreOrderDashboardPanel())

@@ -94,10 +94,16 @@ class PreOrder(models.Model):
     staff_notified_at = models.DateTimeField(null=True, blank=True)
     released_email_sent_at = models.DateTimeField(null=True, blank=True)
     cancelled_email_sent_at = models.DateTimeField(null=True, blank=True)
+    release_date_notified_for = models.DateField(
+        null=True, blank=True, help_text="The release date the buyer was last told about."
+    )
     payment_needed_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [
+            ("release_preorders", "Can release pre-orders (charge saved cards, send links)")
+        ]
         indexes = [
             models.Index(fields=["product", "status"]),
             models.Index(fields=["email", "product"]),

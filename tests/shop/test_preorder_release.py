@@ -256,3 +256,63 @@ def test_the_buyer_changes_the_address_before_release(client, form_page, book, f
     assert blank.status_code == 400
     preorder.refresh_from_db()
     assert preorder.city == "Bolton"
+
+
+# Staff tools: dashboard, release from the admin, a new release date ------------------------
+
+
+def test_the_admin_home_shows_money_taken_and_still_to_take(
+    admin_client, client, form_page, book, fake_stripe
+):
+    pre_order_with_card(client, form_page, fake_stripe)  # 2 × £16.99 + £2.95 to take
+
+    page = admin_client.get("/admin/").content.decode()
+
+    assert "Pre-orders" in page and "Dirty Old Town" in page
+    assert "£36.93" in page  # still to take
+    assert "2 of 100" in page
+
+
+def test_managers_release_from_the_admin_and_packers_cannot(
+    admin_client, client, django_user_model, form_page, book, fake_stripe
+):
+    from django.contrib.auth.models import Group
+    from django.urls import reverse
+
+    preorder = pre_order_with_card(client, form_page, fake_stripe)
+    url = reverse("shop_campaign", args=[book.pk])
+    packer = django_user_model.objects.create_user("packer", password="pw")
+    packer.groups.add(Group.objects.get(name="Shop staff"))
+    client.force_login(packer)
+    assert client.get(url).status_code in (302, 403)
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = admin_client.post(url, {"release": "1"})
+
+    assert "1 charged" in response.content.decode()
+    assert f"{preorder.reference}: Paid" in response.content.decode()
+    preorder.refresh_from_db()
+    assert preorder.status == PreOrder.Status.PAID
+
+
+def test_a_new_release_date_is_emailed_once_with_keep_and_cancel_links(
+    admin_client, client, form_page, book, fake_stripe, smtp_inbox
+):
+    from django.urls import reverse
+
+    preorder = pre_order_with_card(client, form_page, fake_stripe)
+    url = reverse("shop_campaign", args=[book.pk])
+
+    admin_client.post(url, {"release_date": "2027-05-01"})
+    admin_client.post(url, {"release_date": "2027-05-01"})
+    bad = admin_client.post(url, {"release_date": "not a date"})
+
+    assert bad.status_code == 200 and "Enter a valid date" in bad.content.decode()
+    told = [m for m in smtp_inbox.messages if m["Subject"].startswith("New release date")]
+    assert len(told) == 1
+    body = told[0].get_body(("plain",)).get_content()
+    assert "1 May 2027" in body
+    assert preorder.get_absolute_url() + "?kept=1" in body
+    assert preorder.get_absolute_url() + "#cancel" in body
+    kept = client.get(preorder.get_absolute_url() + "?kept=1").content.decode()
+    assert "your pre-order stands" in kept
