@@ -129,6 +129,12 @@ class CampaignView(WagtailAdminTemplateMixin, TemplateView):
         return context
 
     def post(self, request, product_pk):
+        if "shipped" in request.POST:
+            shipped, problems = preorders.mark_shipped(self.product, request.POST["shipped"])
+            messages.success(request, f"{len(shipped)} pre-order(s) marked shipped.")
+            for problem in problems:
+                messages.error(request, problem)
+            return redirect("shop_campaign", product_pk=self.product.pk)
         if "release" in request.POST:
             lines = []
             summary = preorders.release(

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from shop import basket as baskets
 from shop import emails, payments, preorders, shipping
-from shop.models import BasketLine, Order, OrderLine, PaymentEvent, Product
+from shop.models import BasketLine, Order, OrderLine, PaymentEvent, PreOrder, Product
 
 logger = logging.getLogger(__name__)
 
@@ -285,21 +285,33 @@ def record_webhook(event: payments.WebhookEvent) -> str:
 
 
 def settle_stale_checkouts(older_than_minutes: int) -> int:
-    """Ask Stripe about orders still pending long after their session should have closed,
-    and apply what it says. A safety net for webhooks that never arrived: without it, their
-    stock would stay taken. Returns how many orders were checked."""
+    """Ask Stripe about orders and pre-orders still waiting long after their session should
+    have closed, and apply what it says. A safety net for webhooks that never arrived: without
+    it, their stock or pre-order units would stay taken. Returns how many were checked."""
     cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
     stale = Order.objects.filter(
         status__in=[Order.Status.PENDING, Order.Status.PROCESSING],
         created_at__lt=cutoff,
         stripe_session_id__isnull=False,
     )
+    stale_preorders = PreOrder.objects.filter(
+        status__in=preorders.NEEDS_STRIPE,
+        updated_at__lt=cutoff,
+        stripe_session_id__isnull=False,
+    )
     checked = 0
-    for session_id in stale.values_list("stripe_session_id", flat=True):
-        try:
-            apply_checkout_session(payments.retrieve_checkout_session(session_id))
-        except payments.PaymentError:
-            logger.warning("Could not check Checkout Session %s; will retry", session_id)
-            continue
-        checked += 1
+    for apply, session_ids in [
+        (apply_checkout_session, stale.values_list("stripe_session_id", flat=True)),
+        (
+            preorders.apply_checkout_session,
+            stale_preorders.values_list("stripe_session_id", flat=True),
+        ),
+    ]:
+        for session_id in session_ids:
+            try:
+                apply(payments.retrieve_checkout_session(session_id))
+            except payments.PaymentError:
+                logger.warning("Could not check Checkout Session %s; will retry", session_id)
+                continue
+            checked += 1
     return checked

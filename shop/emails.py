@@ -192,6 +192,20 @@ def send_release_date_changed(preorder_pk: int, new_date) -> bool:
     return True
 
 
+def send_preorder_shipped(preorder_pk: int) -> None:
+    _send_once(
+        preorder_pk,
+        "shipped_email_sent_at",
+        lambda preorder: _message(
+            preorder,
+            "order_shipped",
+            f"Your pre-order {preorder.reference} is on its way",
+            [preorder.email],
+        ),
+        model=PreOrder,
+    )
+
+
 def send_pending_emails() -> int:
     """Retry every email that should have gone and has not; returns how many orders were seen."""
     paid = Order.objects.filter(status__in=Order.PAID_STATUSES)
@@ -208,6 +222,11 @@ def send_pending_emails() -> int:
     seen = 0
     for pk in preorders.values_list("pk", flat=True):
         send_preorder_emails(pk)
+        seen += 1
+    for pk in PreOrder.objects.filter(
+        status=PreOrder.Status.SHIPPED, shipped_email_sent_at__isnull=True
+    ).values_list("pk", flat=True):
+        send_preorder_shipped(pk)
         seen += 1
     for pk in pending.values_list("pk", flat=True):
         send_order_emails(pk)

@@ -444,3 +444,40 @@ def dashboard_rows():
         )
         .order_by("title")
     )
+
+
+def mark_shipped(product: Product, lines: str) -> tuple[list[str], list[str]]:
+    """Mark paid pre-orders shipped from lines of "reference tracking-number" (as pasted from
+    a courier's sheet); each buyer is emailed once. Returns (shipped references, problems);
+    a bad line is reported and skipped, never half-applied."""
+    shipped, problems = [], []
+    for number, raw in enumerate(lines.splitlines(), start=1):
+        parts = raw.replace(",", " ").split()
+        if not parts:
+            continue
+        if len(parts) != 2:
+            problems.append(f"Line {number}: expected a reference and a tracking number.")
+            continue
+        reference, tracking = parts[0].upper(), parts[1]
+        with transaction.atomic():
+            preorder = (
+                PreOrder.objects.select_for_update()
+                .filter(product=product, reference=reference)
+                .first()
+            )
+            if preorder is None:
+                problems.append(f"Line {number}: no pre-order {reference} for {product.title}.")
+                continue
+            if not preorder.can_become(PreOrder.Status.SHIPPED):
+                problems.append(
+                    f"Line {number}: {reference} is {preorder.get_status_display().lower()}, "
+                    "not paid, so it was not marked shipped."
+                )
+                continue
+            preorder.status = PreOrder.Status.SHIPPED
+            preorder.tracking_number = tracking
+            preorder.shipped_at = timezone.now()
+            preorder.save()
+            transaction.on_commit(lambda pk=preorder.pk: emails.send_preorder_shipped(pk))
+        shipped.append(reference)
+    return shipped, problems

@@ -94,6 +94,9 @@ class PreOrder(models.Model):
     staff_notified_at = models.DateTimeField(null=True, blank=True)
     released_email_sent_at = models.DateTimeField(null=True, blank=True)
     cancelled_email_sent_at = models.DateTimeField(null=True, blank=True)
+    tracking_number = models.CharField(max_length=100, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    shipped_email_sent_at = models.DateTimeField(null=True, blank=True)
     release_date_notified_for = models.DateField(
         null=True, blank=True, help_text="The release date the buyer was last told about."
     )

@@ -316,3 +316,49 @@ def test_a_new_release_date_is_emailed_once_with_keep_and_cancel_links(
     assert preorder.get_absolute_url() + "#cancel" in body
     kept = client.get(preorder.get_absolute_url() + "?kept=1").content.decode()
     assert "your pre-order stands" in kept
+
+
+def test_staff_mark_paid_pre_orders_shipped_in_bulk(
+    admin_client, client, form_page, book, fake_stripe, smtp_inbox
+):
+    from django.urls import reverse
+
+    paid = pre_order_with_card(client, form_page, fake_stripe)
+    release(book)
+    unpaid = pre_order_with_card(
+        client, form_page, fake_stripe, card=DECLINES_AT_RELEASE, email="late@example.com"
+    )
+    release(book)
+    sheet = f"{paid.reference} RM111GB\n{unpaid.reference} RM222GB\nP-NOPE RM333GB\njunk\n"
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = admin_client.post(
+            reverse("shop_campaign", args=[book.pk]), {"shipped": sheet}, follow=True
+        )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        admin_client.post(reverse("shop_campaign", args=[book.pk]), {"shipped": sheet})
+
+    page = response.content.decode()
+    assert "1 pre-order(s) marked shipped." in page
+    assert "is payment needed, not paid" in page
+    assert "no pre-order P-NOPE" in page
+    assert "Line 4: expected a reference and a tracking number." in page
+    paid.refresh_from_db()
+    assert (paid.status, paid.tracking_number) == (PreOrder.Status.SHIPPED, "RM111GB")
+    shipped_mails = [m for m in smtp_inbox.messages if "is on its way" in m["Subject"]]
+    assert len(shipped_mails) == 1
+    assert "RM111GB" in shipped_mails[0].get_body(("plain",)).get_content()
+
+
+def test_a_lost_expiry_webhook_is_made_up_by_the_sweep(client, form_page, book, fake_stripe):
+    from django.core.management import call_command
+
+    submit(client, form_page, quantity="3")  # awaiting card; no webhook is registered here
+    preorder = PreOrder.objects.get()
+    payments.expire_checkout_session(preorder.stripe_session_id)
+
+    call_command("settle_checkouts", older_than=-1, verbosity=0)
+
+    preorder.refresh_from_db()
+    assert preorder.status == PreOrder.Status.EXPIRED
+    assert Product.objects.get(pk=book.pk).preorder_reserved == 0
