@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q, Sum
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -285,21 +285,20 @@ def release(product: Product, progress=None) -> ReleaseSummary:
     pre-orders already settled are skipped, and each charge carries an idempotency key per
     pre-order, so Stripe answers a repeat with the first result instead of charging twice."""
     summary = ReleaseSummary()
-    waiting = {PreOrder.Status.CARD_SAVED, PreOrder.Status.RESERVED}
+    settled = {PreOrder.Status.PAID, PreOrder.Status.PAYMENT_NEEDED, PreOrder.Status.SHIPPED}
     candidates = list(
-        PreOrder.objects.filter(product=product).order_by("created_at").values_list("pk", flat=True)
+        PreOrder.objects.filter(product=product, status__in=PreOrder.HOLDS_UNITS)
+        .order_by("created_at")
+        .values_list("pk", flat=True)
     )
     for number, pk in enumerate(candidates, start=1):
-        preorder = PreOrder.objects.get(pk=pk)
-        if preorder.status not in waiting:
-            summary.skipped += preorder.status in {
-                PreOrder.Status.PAID,
-                PreOrder.Status.PAYMENT_NEEDED,
-            }
+        preorder = PreOrder.objects.get(pk=pk)  # fresh: a rerun must see what the last run did
+        if preorder.status in settled:
+            summary.skipped += 1
         elif preorder.status == PreOrder.Status.RESERVED:
             _ask_for_payment(preorder.pk, "")
             summary.links_sent += 1
-        else:
+        elif preorder.status == PreOrder.Status.CARD_SAVED:
             try:
                 result = payments.charge_saved_card(
                     customer=preorder.stripe_customer_id,
@@ -417,8 +416,6 @@ def change_release_date(product: Product, new_date) -> int:
 
 def dashboard_rows():
     """Per pre-order product: units and money taken, and still to take (one query)."""
-    from django.db.models import Count, ExpressionWrapper, IntegerField, Q
-
     amount = ExpressionWrapper(
         F("preorders__unit_price") * F("preorders__quantity") + F("preorders__shipping"),
         output_field=IntegerField(),
