@@ -184,7 +184,7 @@ class Product(index.Indexed, ClusterableModel):
     def availability(self) -> str:
         """schema.org availability, as shown in product structured data."""
         if self.status == self.Status.PRE_ORDER:
-            return "PreOrder"
+            return "PreOrder" if self.accepts_preorders else "SoldOut"
         if self.is_sold_out or self.status == self.Status.HIDDEN:
             return "SoldOut"
         return "InStock"
@@ -192,6 +192,11 @@ class Product(index.Indexed, ClusterableModel):
     @property
     def availability_label(self) -> str:
         if self.status == self.Status.PRE_ORDER:
+            if not self.accepts_preorders:
+                return "Pre-orders closed"
+            if self.preorder_units_left is not None:
+                left, cap = self.preorder_units_left, self.preorder_cap
+                return f"Available to pre-order: {left} of {cap} left"
             return "Available to pre-order"
         if self.is_sold_out:
             return "Sold out"

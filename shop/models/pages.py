@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from django import forms
 from django.conf import settings
 from django.shortcuts import redirect
@@ -96,21 +98,7 @@ class PreOrderFormPage(RoutablePageMixin, Page):
                 "Please try again later, or email us if something is wrong.",
             )
             return self.render_form(request, form, products, status=429)
-        buyer = preorders.Buyer(
-            **{
-                key: data[key]
-                for key in (
-                    "name",
-                    "email",
-                    "address_line1",
-                    "address_line2",
-                    "city",
-                    "postcode",
-                    "country",
-                    "note",
-                )
-            }
-        )
+        buyer = preorders.Buyer(**{f.name: data[f.name] for f in fields(preorders.Buyer)})
         try:
             preorder, _ = preorders.place_preorder(
                 data["product"].pk, data["quantity"], buyer, data["form_token"]

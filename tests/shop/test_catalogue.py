@@ -62,6 +62,16 @@ def test_product_structured_data_and_open_graph(client, home):
     "fields, availability, shown",
     [
         ({"status": Product.Status.PRE_ORDER}, "PreOrder", "Available to pre-order"),
+        (
+            {"status": Product.Status.PRE_ORDER, "preorder_cap": 300, "preorder_reserved": 120},
+            "PreOrder",
+            "Available to pre-order: 180 of 300 left",
+        ),
+        (
+            {"status": Product.Status.PRE_ORDER, "preorder_cap": 10, "preorder_reserved": 10},
+            "SoldOut",
+            "Pre-orders closed",
+        ),
         ({"status": Product.Status.SOLD_OUT}, "SoldOut", "Sold out"),
         ({"stock": 0}, "SoldOut", "Sold out"),
     ],
