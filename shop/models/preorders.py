@@ -3,23 +3,17 @@ giving back units live in shop/preorders.py."""
 
 from __future__ import annotations
 
-import secrets
-
 from django.db import models
 from django.urls import reverse
 from django.utils.crypto import get_random_string
 
 from shop.models.catalogue import PreOrderChargeMode
-from shop.models.orders import REFERENCE_ALPHABET
+from shop.models.orders import REFERENCE_ALPHABET, new_access_token
 from shop.money import CURRENCY_CHOICES, DEFAULT_CURRENCY, format_money
 
 
 def new_preorder_reference() -> str:
     return "P-" + get_random_string(8, REFERENCE_ALPHABET)
-
-
-def new_access_token() -> str:
-    return secrets.token_urlsafe(24)
 
 
 class PreOrder(models.Model):
