@@ -17,6 +17,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", cms_views.robots_txt, name="robots_txt"),
     path("favicon.ico", cms_views.favicon),
+    path("health/", cms_views.health, name="health"),
     path("shop/", include("shop.urls")),
 ]
 
