@@ -140,8 +140,7 @@ class CampaignView(WagtailAdminTemplateMixin, TemplateView):
             summary = preorders.release(
                 self.product,
                 progress=lambda number, total, preorder: lines.append(
-                    f"{number}/{total} {preorder.reference}: "
-                    f"{PreOrder.objects.get(pk=preorder.pk).get_status_display()}"
+                    f"{number}/{total} {preorder.reference}: {preorder.get_status_display()}"
                 ),
             )
             messages.success(request, f"Released {self.product.title}: {summary}.")

@@ -73,29 +73,32 @@ def units_allowed(cap: int | None, reserved: int, per_buyer_limit: int, already:
 
 
 def check_quantity(product: Product, quantity: int, already: int) -> None:
-    """Refuse a quantity the campaign or the buyer's limit cannot take, saying which."""
+    """Refuse a quantity beyond `units_allowed`, saying which limit it runs into."""
     if quantity < 1:
         raise PreOrderError("Please pre-order at least 1.", "quantity")
+    allowed = units_allowed(
+        product.preorder_cap, product.preorder_reserved, product.preorder_per_buyer_limit, already
+    )
+    if quantity <= allowed:
+        return
     left = product.preorder_units_left
     if left == 0:
         raise PreOrderError(
             f"Sorry, the pre-order for “{product.title}” is now full. Nothing was reserved.",
             "quantity",
         )
-    mine = max(0, product.preorder_per_buyer_limit - already)
-    if quantity > mine:
+    if quantity > product.preorder_per_buyer_limit - already:
         held = f" You already have {already} reserved." if already else ""
         raise PreOrderError(
             f"You can pre-order up to {product.preorder_per_buyer_limit} of “{product.title}”."
             + held,
             "quantity",
         )
-    if left is not None and quantity > left:
-        raise PreOrderError(
-            f"Sorry, only {left} of “{product.title}” left to pre-order. "
-            "Please choose fewer; nothing was reserved.",
-            "quantity",
-        )
+    raise PreOrderError(
+        f"Sorry, only {left} of “{product.title}” left to pre-order. "
+        "Please choose fewer; nothing was reserved.",
+        "quantity",
+    )
 
 
 def _held_by(product: Product, email: str) -> int:
@@ -318,6 +321,7 @@ def release(product: Product, progress=None) -> ReleaseSummary:
                     _ask_for_payment(preorder.pk, result.reason)
                     summary.needs_action += 1
         if progress:
+            preorder.refresh_from_db(fields=["status"])  # report the outcome, not the start
             progress(number, len(candidates), preorder)
     return summary
 

@@ -241,7 +241,7 @@ def pre_order_form(request: HttpRequest) -> HttpResponse:
     slug = request.GET.get("product", "")
     page = (forms.filter(products__slug=slug).first() if slug else None) or forms.first()
     if page is None:
-        return render(request, "shop/not_open_yet.html", {"section": "Pre-Order Form"}, status=404)
+        return render(request, "shop/no_preorders.html", status=404)
     query = f"?product={slug}" if slug else ""
     return redirect(page.url + query)
 

@@ -368,3 +368,10 @@ def test_staff_list_filter_search_inspect_and_export_pre_orders(
         302,
         403,
     )
+
+
+def test_pre_order_links_with_no_form_to_go_to_explain_themselves(client, home):
+    response = client.get("/shop/pre-order/?product=nothing")
+
+    assert response.status_code == 404
+    assert "Nothing to pre-order just now" in response.content.decode()

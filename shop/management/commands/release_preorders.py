@@ -20,7 +20,9 @@ class Command(BaseCommand):
             raise CommandError(f"No product with the slug {product!r}.") from exc
 
         def progress(number, total, preorder):
-            self.stdout.write(f"[{number}/{total}] {preorder.reference}")
+            self.stdout.write(
+                f"[{number}/{total}] {preorder.reference}: {preorder.get_status_display()}"
+            )
 
         summary = preorders.release(item, progress=progress)
         self.stdout.write(self.style.SUCCESS(f"Released {item.title}: {summary}."))
