@@ -278,3 +278,19 @@ def test_the_checkout_session_closes_after_the_configured_time(client, home, fak
     session = payments._client().v1.checkout.sessions.retrieve(session_id)
 
     assert abs(session.expires_at - (time.time() + 45 * 60)) < 60
+
+
+def test_the_success_page_with_stripe_down_shows_the_order_as_being_confirmed(
+    client, home, fake_stripe, settings
+):
+    add(client, ProductFactory(stock=5), 1)
+    session_id = session_id_from(start_checkout(client)["Location"])
+    success_url = fake_stripe.pay(session_id)
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
+
+    response = get_path_of(client, success_url)
+
+    order = Order.objects.get()
+    assert response["Location"] == order.get_absolute_url()
+    assert order.status == Order.Status.PENDING  # the webhook or the sweep will confirm it
+    assert "We are confirming your payment" in client.get(order.get_absolute_url()).content.decode()

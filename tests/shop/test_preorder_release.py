@@ -362,3 +362,18 @@ def test_a_lost_expiry_webhook_is_made_up_by_the_sweep(client, form_page, book, 
     preorder.refresh_from_db()
     assert preorder.status == PreOrder.Status.EXPIRED
     assert Product.objects.get(pk=book.pk).preorder_reserved == 0
+
+
+def test_paying_after_release_with_stripe_down_keeps_the_pre_order_and_says_why(
+    client, form_page, book, fake_stripe, settings
+):
+    preorder = pre_order_with_card(client, form_page, fake_stripe, card=DECLINES_AT_RELEASE)
+    release(book)
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
+
+    response = client.post(preorder.get_absolute_url() + "pay/", follow=True)
+
+    assert "could not reach the payment service" in response.content.decode()
+    preorder.refresh_from_db()
+    assert preorder.status == PreOrder.Status.PAYMENT_NEEDED
+    assert Product.objects.get(pk=book.pk).preorder_reserved == 2
