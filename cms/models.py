@@ -25,6 +25,7 @@ from wagtail.models import Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
+from cms import pagecache
 from cms.blocks import INLINE_FEATURES, BodyBlock, NavigationLinkBlock
 from cms.pagination import paginate
 
@@ -51,6 +52,11 @@ class BasePage(Page):
 
     class Meta:
         abstract = True
+
+    def get_context(self, request, *args, **kwargs):
+        # Every editorial page is the same for all readers, so it can be served from the cache.
+        pagecache.cache_public_page(request)
+        return super().get_context(request, *args, **kwargs)
 
     def absolute_url(self, request) -> str:
         """This page's full URL as the visitor reached the site; shared links, feeds and

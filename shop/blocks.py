@@ -4,6 +4,8 @@ from django.db.models import prefetch_related_objects
 from wagtail import blocks
 from wagtail.snippets.blocks import SnippetChooserBlock
 
+from cms import pagecache
+
 
 class FeaturedProductBlock(blocks.StructBlock):
     """A product's cover, title, price and live status, with a way to buy it."""
@@ -18,6 +20,12 @@ class FeaturedProductBlock(blocks.StructBlock):
         products = [value["product"] for value in struct_values if value["product"]]
         prefetch_related_objects(products, "cover_image__renditions")
         return struct_values
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context)
+        if request := context.get("request"):
+            pagecache.cache_public_page(request, pagecache.CATALOGUE)
+        return context
 
     class Meta:
         icon = "tag"

@@ -111,7 +111,9 @@ def create_order_taking_stock(summary: baskets.BasketSummary, email: str) -> Ord
                 )
         for product_id, quantity in wanted.items():
             if products[product_id].stock is not None:
-                Product.objects.filter(pk=product_id).update(stock=F("stock") - quantity)
+                Product.objects.filter(pk=product_id).update_and_retire_pages(
+                    stock=F("stock") - quantity
+                )
         # Priced from the products as locked now, not from the page the buyer saw.
         subtotal = sum(products[pid].price * quantity for pid, quantity in wanted.items())
         order = Order.objects.create(
@@ -150,7 +152,7 @@ def _return_stock(order: Order) -> None:
         return
     for line in order.lines.all():
         if line.product_id is not None:
-            Product.objects.filter(pk=line.product_id, stock__isnull=False).update(
+            Product.objects.filter(pk=line.product_id, stock__isnull=False).update_and_retire_pages(
                 stock=F("stock") + line.quantity
             )
     order.stock_released = True

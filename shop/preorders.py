@@ -152,7 +152,7 @@ def place_preorder(
                 country=buyer.country,
                 note=buyer.note,
             )
-            Product.objects.filter(pk=product.pk).update(
+            Product.objects.filter(pk=product.pk).update_and_retire_pages(
                 preorder_reserved=F("preorder_reserved") + quantity
             )
             if preorder.status == PreOrder.Status.RESERVED:
@@ -167,7 +167,7 @@ def _give_back_units(preorder: PreOrder) -> None:
     """Put the pre-order's units back in the campaign, once. Call holding the pre-order."""
     if preorder.units_released:
         return
-    Product.objects.filter(pk=preorder.product_id).update(
+    Product.objects.filter(pk=preorder.product_id).update_and_retire_pages(
         preorder_reserved=F("preorder_reserved") - preorder.quantity
     )
     preorder.units_released = True
@@ -408,7 +408,7 @@ def update_address(preorder_pk: int, address: dict) -> PreOrder:
 def change_release_date(product: Product, new_date) -> int:
     """Move a product's release date and tell every buyer still waiting for it, once per new
     date (running it again with the same date emails nobody). Returns how many were told."""
-    Product.objects.filter(pk=product.pk).update(release_date=new_date)
+    Product.objects.filter(pk=product.pk).update_and_retire_pages(release_date=new_date)
     waiting = PreOrder.objects.filter(
         product=product, status__in=PreOrder.HOLDS_UNITS - {PreOrder.Status.SHIPPED}
     ).exclude(release_date_notified_for=new_date)

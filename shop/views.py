@@ -6,13 +6,16 @@ import json
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from cms import pagecache
 from shop import basket as baskets
 from shop import checkout, payments, preorders, shipping
 from shop.forms import PreOrderAddressForm
@@ -22,12 +25,14 @@ from shop.money import decimal_amount
 
 @require_GET
 def product_list(request: HttpRequest) -> HttpResponse:
+    pagecache.cache_public_page(request, pagecache.CATALOGUE)
     products = Product.objects.visible().for_listing()
     return render(request, "shop/product_list.html", {"products": products})
 
 
 @require_GET
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    pagecache.cache_public_page(request, pagecache.CATALOGUE)
     product = get_object_or_404(
         Product.objects.visible()
         .select_related("cover_image")
@@ -81,9 +86,9 @@ def basket_detail(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def basket_count(request: HttpRequest) -> JsonResponse:
-    """The header's item count, fetched by a few lines of JavaScript so public pages carry
-    nothing per visitor."""
-    response = JsonResponse({"count": baskets.item_count(request)})
+    """The header's item count and the token for the buy buttons, fetched by a few lines of
+    JavaScript so public pages carry nothing per visitor."""
+    response = JsonResponse({"count": baskets.item_count(request), "csrfToken": get_token(request)})
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -99,8 +104,17 @@ def _back_to_basket(request: HttpRequest, change, success: str | None = None):
     return redirect("shop:basket")
 
 
+def _csrf_token_accepted(request: HttpRequest) -> bool:
+    return CsrfViewMiddleware(HttpResponse).process_view(request, None, (), {}) is None
+
+
+@csrf_exempt  # checked inside: the buy forms on cached public pages carry no token of their own
 @require_POST
 def basket_add(request: HttpRequest) -> HttpResponse:
+    """Add a product to the basket. A form sent without a valid token (JavaScript off, or a
+    post from another site) adds nothing: the buyer is asked to confirm on a page of ours."""
+    if not _csrf_token_accepted(request):
+        return _confirm_adding(request)
     response = _back_to_basket(
         request,
         lambda: baskets.add_to_basket(
@@ -115,6 +129,26 @@ def basket_add(request: HttpRequest) -> HttpResponse:
     if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
         return redirect(next_url)
     return response
+
+
+def _confirm_adding(request: HttpRequest) -> HttpResponse:
+    product = Product.objects.visible().filter(pk=_int_or_none(request.POST.get("product"))).first()
+    if product is None:
+        messages.error(request, "Sorry, that product is no longer in the shop.")
+        return redirect("shop:basket")
+    response = render(
+        request,
+        "shop/basket_add_confirm.html",
+        {"product": product, "quantity": request.POST.get("quantity", "1")},
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+def _int_or_none(value: str | None) -> int | None:
+    with contextlib.suppress(TypeError, ValueError):
+        return int(value)
+    return None
 
 
 @require_POST

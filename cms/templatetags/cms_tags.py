@@ -1,8 +1,10 @@
 import json
 
 from django import template
+from django.conf import settings
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from wagtail.admin.templatetags.wagtailuserbar import wagtailuserbar
 
 from cms import seo, sharing
 
@@ -62,3 +64,14 @@ def current_href(links, path: str) -> str:
     so the basket (/shop/basket/) is marked rather than the shop (/shop/) as well."""
     matches = [item.value.href for item in links if _leads_to(item.value.href, path)]
     return max(matches, key=len, default="")
+
+
+@register.simple_tag(takes_context=True)
+def editor_userbar(context) -> str:
+    """Wagtail's userbar for signed-in editors. A visitor without a session cookie cannot be
+    signed in, so their page is rendered without reading the session: it stays free of
+    `Vary: Cookie` and the same for every reader (see cms.pagecache)."""
+    request = context.get("request")
+    if request is None or settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return ""
+    return wagtailuserbar(context)

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
+    "wagtail.contrib.frontend_cache",
     "wagtail.contrib.routable_page",
     "wagtail.embeds",
     "wagtail.sites",
@@ -67,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cms.pagecache.PageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -142,6 +144,15 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "quire"}
 }
+
+# Whole public pages are kept in the cache and retired when editors or sales change what they
+# show (cms/pagecache.py). QUIRE_PAGE_CACHE=off renders every page afresh (benchmarks, debugging).
+QUIRE_PAGE_CACHE = env_bool("QUIRE_PAGE_CACHE", True)
+QUIRE_PAGE_CACHE_TIMEOUT = int(env("QUIRE_PAGE_CACHE_TIMEOUT", str(24 * 3600)))
+# Cache-Control on public pages: browsers keep them this long (seconds)...
+QUIRE_PAGE_CACHE_MAX_AGE = int(env("QUIRE_PAGE_CACHE_MAX_AGE", "60"))
+# ...and a CDN this long; it is purged on publish when WAGTAILFRONTENDCACHE is configured.
+QUIRE_PAGE_CACHE_SHARED_MAX_AGE = int(env("QUIRE_PAGE_CACHE_SHARED_MAX_AGE", "300"))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -50,3 +50,19 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 # until it is made.
 if not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# A CDN in front of the app servers is purged when editors publish or unpublish a page
+# (wagtail.contrib.frontend_cache). Pages it cannot be told about (menus, stock on product
+# pages) expire from it after QUIRE_PAGE_CACHE_SHARED_MAX_AGE seconds.
+WAGTAILFRONTENDCACHE = {}
+if env("CLOUDFLARE_ZONE_ID", ""):
+    WAGTAILFRONTENDCACHE["cloudflare"] = {
+        "BACKEND": "wagtail.contrib.frontend_cache.backends.CloudflareBackend",
+        "BEARER_TOKEN": env("CLOUDFLARE_API_TOKEN"),
+        "ZONEID": env("CLOUDFLARE_ZONE_ID"),
+    }
+if env("FRONTEND_CACHE_PURGE_URL", ""):  # Varnish, Squid or nginx accepting PURGE requests
+    WAGTAILFRONTENDCACHE["http"] = {
+        "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+        "LOCATION": env("FRONTEND_CACHE_PURGE_URL"),
+    }

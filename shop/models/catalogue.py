@@ -13,6 +13,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable
 from wagtail.search import index
 
+from cms import pagecache
 from shop.money import CURRENCY_CHOICES, DEFAULT_CURRENCY, format_money
 from shop.shipping import ShippingClass
 
@@ -30,6 +31,13 @@ class ProductQuerySet(models.QuerySet):
 
     def for_listing(self):
         return self.select_related("cover_image").prefetch_related("cover_image__renditions")
+
+    def update_and_retire_pages(self, **changes) -> int:
+        """Update what product pages show (stock, pre-order counts, release date) without
+        saving models, and retire the cached pages that show it."""
+        updated = self.update(**changes)
+        pagecache.invalidate(pagecache.CATALOGUE)
+        return updated
 
 
 class Product(index.Indexed, ClusterableModel):

@@ -43,17 +43,20 @@
   });
 })();
 
-// The basket count in the header comes from its own small request, so the pages themselves
-// carry nothing that differs between visitors. Without JavaScript the basket link still works.
+// The basket count in the header and the token for the buy buttons come from their own small
+// request, so the pages themselves carry nothing that differs between visitors (they are cached
+// whole). Without JavaScript the basket link still works and adding asks for a confirmation.
 (function () {
   "use strict";
   document.addEventListener("DOMContentLoaded", function () {
     var slots = document.querySelectorAll("[data-basket-count]");
-    if (!slots.length || !window.fetch) return;
+    var tokens = document.querySelectorAll("[data-csrf-token]");
+    if ((!slots.length && !tokens.length) || !window.fetch) return;
     fetch("/shop/basket/count/", { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
         if (!data) return;
+        tokens.forEach(function (input) { input.value = data.csrfToken; });
         slots.forEach(function (slot) {
           slot.textContent = data.count > 0 ? String(data.count) : "";
           slot.setAttribute("aria-label", data.count + (data.count === 1 ? " item" : " items") + " in basket");

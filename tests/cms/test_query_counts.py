@@ -14,6 +14,13 @@ from cms.models import NavigationSettings
 from tests.cms.test_navigation import link
 from tests.factories import StandardPageFactory, make_image
 
+
+@pytest.fixture(autouse=True)
+def without_page_cache(settings):
+    """These are the costs of rendering; served from the page cache a page costs none."""
+    settings.QUIRE_PAGE_CACHE = False
+
+
 # Measured on SQLite and PostgreSQL; a change here is a change in the cost of every page view.
 EXPECTED = {"post": 23, "blog_index": 16, "home": 13, "tag": 17}
 

@@ -3,6 +3,7 @@ and no change."""
 
 import pytest
 from bs4 import BeautifulSoup
+from django.test import Client
 from django.urls import reverse
 
 from shop.models import Basket, BasketLine, Product
@@ -287,13 +288,13 @@ def test_basket_flags_items_that_sold_out_after_they_were_added(client, home):
 
 
 def test_item_count_endpoint_is_private_and_counts_units(client, home):
-    assert client.get(reverse("shop:basket_count")).json() == {"count": 0}
+    assert client.get(reverse("shop:basket_count")).json()["count"] == 0
     add(client, ProductFactory(), "2")
     add(client, ProductFactory(), "1")
 
     response = client.get(reverse("shop:basket_count"))
 
-    assert response.json() == {"count": 3}
+    assert response.json()["count"] == 3
     assert "no-store" in response["Cache-Control"]
 
 
@@ -302,16 +303,43 @@ def test_get_requests_to_basket_actions_are_refused(client, home):
         assert client.get(reverse(f"shop:{name}")).status_code == 405
 
 
-def test_add_to_basket_needs_a_csrf_token(home):
-    from django.test import Client
-
-    product = ProductFactory()
+def test_adding_without_a_token_adds_nothing_and_asks_to_confirm(home):
+    """The buy forms on cached pages carry no token; without JavaScript (or from another
+    site) the add is not made but offered again on a page with a real token."""
+    product = ProductFactory(title="Dirty Old Town")
     strict = Client(enforce_csrf_checks=True)
 
-    response = strict.post(reverse("shop:basket_add"), {"product": product.pk, "quantity": "1"})
+    response = strict.post(
+        reverse("shop:basket_add"), {"product": product.pk, "quantity": "2", "price": product.price}
+    )
 
-    assert response.status_code == 403
+    assert response.status_code == 200
     assert Basket.objects.count() == 0
+    assert "no-store" in response["Cache-Control"]
+    form = BeautifulSoup(response.content, "html.parser").select_one("main form.buy-form")
+    fields = {field["name"]: field.get("value") for field in form.select("input")}
+    assert fields["quantity"] == "2" and fields["product"] == str(product.pk)
+    assert fields["csrfmiddlewaretoken"]
+
+    confirmed = strict.post(reverse("shop:basket_add"), fields)
+
+    assert confirmed.status_code == 302
+    assert Basket.objects.get().lines.get().quantity == 2
+
+
+def test_token_from_the_basket_count_request_lets_the_buy_form_add_directly(home):
+    product = ProductFactory()
+    strict = Client(enforce_csrf_checks=True)
+    page = BeautifulSoup(strict.get(product.get_absolute_url()).content, "html.parser")
+    token_input = page.select_one("form.buy-form input[data-csrf-token]")
+    assert token_input["value"] == ""  # the page itself is the same for everyone
+
+    token_input["value"] = strict.get(reverse("shop:basket_count")).json()["csrfToken"]
+    fields = {field["name"]: field.get("value") for field in page.select("form.buy-form input")}
+    response = strict.post(reverse("shop:basket_add"), fields)
+
+    assert response.status_code == 302
+    assert Basket.objects.get().lines.get().product == product
 
 
 def test_add_returns_to_a_safe_next_page_only(client, home, make_post):

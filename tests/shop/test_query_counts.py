@@ -7,6 +7,13 @@ from django.urls import reverse
 
 from tests.factories import ProductFactory, make_image
 
+
+@pytest.fixture(autouse=True)
+def without_page_cache(settings):
+    """These are the costs of rendering; served from the page cache a page costs none."""
+    settings.QUIRE_PAGE_CACHE = False
+
+
 # Measured on SQLite and PostgreSQL, after one warm-up request.
 EXPECTED = {"shop": 6, "product": 7, "basket": 7, "count": 3, "post_with_products": 19}
 
