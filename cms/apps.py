@@ -28,6 +28,7 @@ class CmsConfig(AppConfig):
         post_delete.connect(
             retire_pages, sender=Page, weak=False, dispatch_uid="quire-page-cache-delete"
         )
+        pagecache.invalidate_when_saved([Site, Tag, get_image_model()], pagecache.SITE)
         pagecache.invalidate_when_saved(
-            [NavigationSettings, SiteIdentity, Site, Tag, get_image_model()], pagecache.SITE
+            [NavigationSettings, SiteIdentity], pagecache.SITE, except_created=True
         )

@@ -176,12 +176,15 @@ def _set_public_cache_control(response: HttpResponse) -> None:
     )
 
 
-def invalidate_when_saved(models: Iterable[type], *tags: str) -> None:
-    """Connect save and delete of `models` to `invalidate(*tags)`."""
+def invalidate_when_saved(models: Iterable[type], *tags: str, except_created=False) -> None:
+    """Connect save and delete of `models` to `invalidate(*tags)`. With `except_created`,
+    creating a row changes nothing shown (site settings are created with their defaults on
+    first use, by a reader's request)."""
     from django.db.models.signals import post_delete, post_save
 
-    def handler(sender, **kwargs):
-        invalidate(*tags)
+    def handler(sender, created=False, **kwargs):
+        if not (created and except_created):
+            invalidate(*tags)
 
     for model in models:
         uid = f"quire-page-cache-{model._meta.label}-{'-'.join(tags)}"
