@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -157,6 +158,45 @@ LOGGING = {
         "wagtail": {"level": "WARNING"},
     },
 }
+
+# Content Security Policy (config/csp.py). Public pages are cached whole, so the policy holds no
+# nonce and public templates no inline script, style or event handler. Video players load from
+# these hosts only once the reader presses play; the checkout form redirects to Stripe Checkout.
+# Production adds the media host to img-src when uploads live on S3.
+QUIRE_CSP_REPORT_ONLY = env_bool("QUIRE_CSP_REPORT_ONLY", False)
+VIDEO_PLAYER_ORIGINS = [
+    "https://www.youtube.com",
+    "https://www.youtube-nocookie.com",
+    "https://player.vimeo.com",
+]
+QUIRE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "frame-src": VIDEO_PLAYER_ORIGINS,
+    "form-action": ["'self'", "https://checkout.stripe.com"],
+    "frame-ancestors": ["'none'"],
+    "base-uri": ["'self'"],
+    "object-src": ["'none'"],
+}
+# Wagtail's and Django's admin screens use inline scripts and styles, show page previews in a
+# same-origin iframe, Gravatar avatars and Wagtail's new-release notice.
+QUIRE_CSP_ADMIN_PREFIXES = ["/admin/", "/django-admin/"]
+QUIRE_CSP_ADMIN = {
+    **QUIRE_CSP,
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:", "https://www.gravatar.com"],
+    "connect-src": ["'self'", "https://releases.wagtail.org"],
+    "frame-src": ["'self'", *VIDEO_PLAYER_ORIGINS],
+    "frame-ancestors": ["'self'"],
+}
+if env("QUIRE_CSP_REPORT_URI", ""):
+    for _policy in (QUIRE_CSP, QUIRE_CSP_ADMIN):
+        _policy["report-uri"] = [env("QUIRE_CSP_REPORT_URI")]
 
 # Wagtail
 WAGTAIL_SITE_NAME = env("QUIRE_SITE_NAME", "Quire")
