@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.gzip.GZipMiddleware",
+    "config.request_log.RequestLogMiddleware",
     "config.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -148,15 +149,30 @@ CACHES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# One line per request on `quire.requests` (config/request_log.py): readable text here, one JSON
+# object per line in production, for the log shipper (QUIRE_LOG_FORMAT=text|json).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "config.request_log.JsonFormatter"},
+    },
+    "filters": {"mask_secret_paths": {"()": "config.request_log.MaskSecretPaths"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "requests": {
+            "class": "logging.StreamHandler",
+            "formatter": env("QUIRE_LOG_FORMAT", "text"),
+        },
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         # Per-task and per-page audit lines are noise on the console; problems still show.
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
+        "quire.requests": {"handlers": ["requests"], "level": "INFO", "propagate": False},
+        "django.request": {"filters": ["mask_secret_paths"]},
     },
 }
 

@@ -51,3 +51,5 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 # until it is made.
 if not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+LOGGING["handlers"]["requests"]["formatter"] = env("QUIRE_LOG_FORMAT", "json")  # noqa: F405
