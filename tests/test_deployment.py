@@ -1,5 +1,7 @@
-"""Production readiness: deploy checks, the health endpoint, static files with hashed names."""
+"""Production readiness: deploy checks, the health endpoint, static files with hashed names,
+uploads on S3 when configured."""
 
+import json
 import os
 import secrets
 import subprocess
@@ -14,7 +16,9 @@ ROOT = Path(settings.BASE_DIR)
 
 def production_env(**extra) -> dict:
     env = {
-        key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "REDIS"))
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "REDIS", "AWS_", "QUIRE_"))
     }
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
@@ -85,3 +89,64 @@ def test_health_says_which_part_is_down(client, settings):
 
     assert response.status_code == 503
     assert response.json() == {"database": "ok", "cache": "unavailable"}
+
+
+# Printed by `manage.py shell` under production settings; builds the storage without touching it.
+DESCRIBE_PRODUCTION = """
+import json
+from django.conf import settings
+from django.core.files.storage import storages
+storage = storages["default"]
+print(json.dumps({
+    "storage": f"{type(storage).__module__}.{type(storage).__name__}",
+    "url": storage.url("images/canal.jpg"),
+    "img_src": settings.QUIRE_CSP["img-src"],
+    "middleware": settings.MIDDLEWARE[:3],
+    "request_log_format": settings.LOGGING["handlers"]["requests"]["formatter"],
+}))
+"""
+
+
+def describe_production(**env) -> dict:
+    result = manage("shell", "-c", DESCRIBE_PRODUCTION, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_uploads_stay_on_local_disk_without_a_bucket():
+    production = describe_production()
+
+    assert production["storage"] == "django.core.files.storage.filesystem.FileSystemStorage"
+    assert production["img_src"] == ["'self'", "data:"]
+    assert production["middleware"] == [
+        "django.middleware.security.SecurityMiddleware",
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+        "django.middleware.gzip.GZipMiddleware",
+    ]
+    assert production["request_log_format"] == "json"
+
+
+def test_uploads_go_to_an_s3_bucket_when_one_is_configured():
+    """Only settings are read: building the storage and its URLs sends nothing anywhere."""
+    production = describe_production(
+        AWS_STORAGE_BUCKET_NAME="quire-media",
+        AWS_S3_ENDPOINT_URL="https://objects.example.test",
+        AWS_S3_REGION_NAME="auto",
+        AWS_ACCESS_KEY_ID="test-key-id",
+        AWS_SECRET_ACCESS_KEY="test-secret",
+    )
+
+    assert production["storage"] == "storages.backends.s3.S3Storage"
+    assert production["url"].startswith("https://objects.example.test/")
+    assert production["url"].endswith("/images/canal.jpg")
+    assert "?" not in production["url"]  # unsigned: cached pages never hold an expiring link
+    assert production["img_src"] == ["'self'", "data:", "https://objects.example.test"]
+
+
+def test_a_custom_media_domain_is_the_one_allowed_for_images():
+    production = describe_production(
+        AWS_STORAGE_BUCKET_NAME="quire-media", AWS_S3_CUSTOM_DOMAIN="media.quire.example"
+    )
+
+    assert production["url"] == "https://media.quire.example/images/canal.jpg"
+    assert production["img_src"][-1] == "https://media.quire.example"

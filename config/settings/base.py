@@ -64,6 +64,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
+    "config.request_log.RequestLogMiddleware",
+    "config.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -157,17 +160,71 @@ QUIRE_PAGE_CACHE_SHARED_MAX_AGE = int(env("QUIRE_PAGE_CACHE_SHARED_MAX_AGE", "30
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# One line per request on `quire.requests` (config/request_log.py): readable text here, one JSON
+# object per line in production, for the log shipper (QUIRE_LOG_FORMAT=text|json).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "config.request_log.JsonFormatter"},
+    },
+    "filters": {"mask_secret_paths": {"()": "config.request_log.MaskSecretPaths"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "requests": {
+            "class": "logging.StreamHandler",
+            "formatter": env("QUIRE_LOG_FORMAT", "text"),
+        },
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         # Per-task and per-page audit lines are noise on the console; problems still show.
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
+        "quire.requests": {"handlers": ["requests"], "level": "INFO", "propagate": False},
+        "django.request": {"filters": ["mask_secret_paths"]},
     },
 }
+
+# Content Security Policy (config/csp.py). Public pages are cached whole, so the policy holds no
+# nonce and public templates no inline script, style or event handler. Video players load from
+# these hosts only once the reader presses play; the checkout form redirects to Stripe Checkout.
+# Production adds the media host to img-src when uploads live on S3.
+QUIRE_CSP_REPORT_ONLY = env_bool("QUIRE_CSP_REPORT_ONLY", False)
+VIDEO_PLAYER_ORIGINS = [
+    "https://www.youtube.com",
+    "https://www.youtube-nocookie.com",
+    "https://player.vimeo.com",
+]
+QUIRE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "frame-src": VIDEO_PLAYER_ORIGINS,
+    "form-action": ["'self'", "https://checkout.stripe.com"],
+    "frame-ancestors": ["'none'"],
+    "base-uri": ["'self'"],
+    "object-src": ["'none'"],
+}
+# Wagtail's and Django's admin screens use inline scripts and styles, show page previews in a
+# same-origin iframe, Gravatar avatars and Wagtail's new-release notice.
+QUIRE_CSP_ADMIN_PREFIXES = ["/admin/", "/django-admin/"]
+QUIRE_CSP_ADMIN = {
+    **QUIRE_CSP,
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:", "https://www.gravatar.com"],
+    "connect-src": ["'self'", "https://releases.wagtail.org"],
+    "frame-src": ["'self'", *VIDEO_PLAYER_ORIGINS],
+    "frame-ancestors": ["'self'"],
+}
+if env("QUIRE_CSP_REPORT_URI", ""):
+    for _policy in (QUIRE_CSP, QUIRE_CSP_ADMIN):
+        _policy["report-uri"] = [env("QUIRE_CSP_REPORT_URI")]
 
 # Wagtail
 WAGTAIL_SITE_NAME = env("QUIRE_SITE_NAME", "Quire")

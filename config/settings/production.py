@@ -19,12 +19,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 
 # WhiteNoise serves static files from the app servers: compressed, with hashed names and
-# far-future cache headers, so no separate static server is needed behind the CDN.
-MIDDLEWARE = [  # noqa: F405
-    MIDDLEWARE[0],  # noqa: F405  (SecurityMiddleware first)
+# far-future cache headers, so no separate static server is needed behind the CDN. It goes right
+# after SecurityMiddleware, ahead of GZip (its files are compressed already).
+MIDDLEWARE = [*MIDDLEWARE]  # noqa: F405
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    *MIDDLEWARE[1:],  # noqa: F405
-]
+)
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
 }
@@ -66,3 +67,31 @@ if env("FRONTEND_CACHE_PURGE_URL", ""):  # Varnish, Squid or nginx accepting PUR
         "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
         "LOCATION": env("FRONTEND_CACHE_PURGE_URL"),
     }
+
+# Uploads (images, documents) go to an S3-compatible bucket when AWS_STORAGE_BUCKET_NAME is set,
+# otherwise to DJANGO_MEDIA_ROOT. Keys may come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+# or boto3's usual sources. URLs are unsigned (the files are public) so that cached pages never
+# hold a link that expires, and uploads never overwrite each other.
+if env("AWS_STORAGE_BUCKET_NAME", ""):
+    STORAGES["default"] = {  # noqa: F405
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", "") or None,
+            "region_name": env("AWS_S3_REGION_NAME", "") or None,
+            "custom_domain": env("AWS_S3_CUSTOM_DOMAIN", "") or None,
+            "access_key": env("AWS_ACCESS_KEY_ID", "") or None,
+            "secret_key": env("AWS_SECRET_ACCESS_KEY", "") or None,
+            "querystring_auth": False,
+            "file_overwrite": False,
+        },
+    }
+    MEDIA_ORIGIN = (
+        f"https://{env('AWS_S3_CUSTOM_DOMAIN')}"
+        if env("AWS_S3_CUSTOM_DOMAIN", "")
+        else env("AWS_S3_ENDPOINT_URL", "https://*.amazonaws.com").rstrip("/")
+    )
+    for policy in (QUIRE_CSP, QUIRE_CSP_ADMIN):  # noqa: F405
+        policy["img-src"] = [*policy["img-src"], MEDIA_ORIGIN]
+
+LOGGING["handlers"]["requests"]["formatter"] = env("QUIRE_LOG_FORMAT", "json")  # noqa: F405

@@ -41,3 +41,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # set STRIPE_SECRET_KEY and STRIPE_API_BASE themselves. Without a key, checkout says so.
 STRIPE_SECRET_KEY = ""
 STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
+
+# The local Stripe server's hosted page stands in for Stripe Checkout on a loopback port of its
+# own, and the checkout form redirects there.
+QUIRE_CSP["form-action"] = [*QUIRE_CSP["form-action"], "http://127.0.0.1:*"]  # noqa: F405
+
+# Request lines reach the root logger, where pytest's caplog listens.
+LOGGING["loggers"]["quire.requests"] = {"level": "INFO"}  # noqa: F405

@@ -1,0 +1,81 @@
+"""The Content Security Policy header: strict on public pages, looser only under the admin."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.django_db
+
+TEMPLATES = Path(settings.BASE_DIR) / "templates"
+
+
+def directives(header: str) -> dict[str, list[str]]:
+    parsed = {}
+    for directive in header.split(";"):
+        name, *sources = directive.split()
+        parsed[name] = sources
+    return parsed
+
+
+def test_public_pages_send_the_strict_policy(client, home):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    policy = directives(response["Content-Security-Policy"])
+    assert policy["default-src"] == ["'self'"]
+    assert policy["script-src"] == ["'self'"]
+    assert policy["style-src"] == ["'self'"]
+    assert policy["img-src"] == ["'self'", "data:"]
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert policy["object-src"] == ["'none'"]
+    assert set(policy["frame-src"]) == {
+        "https://www.youtube.com",
+        "https://www.youtube-nocookie.com",
+        "https://player.vimeo.com",
+    }
+    assert "https://checkout.stripe.com" in policy["form-action"]
+    assert "'self'" in policy["form-action"]
+
+
+def test_shop_and_error_pages_send_it_too(client, home):
+    for path in ["/shop/", "/shop/basket/", "/no-such-page/"]:
+        response = client.get(path)
+        assert "script-src 'self';" in response["Content-Security-Policy"], path
+
+
+def test_admin_may_run_its_inline_scripts_and_frame_its_own_previews(admin_client):
+    response = admin_client.get("/admin/")
+
+    assert response.status_code == 200
+    policy = directives(response["Content-Security-Policy"])
+    assert policy["script-src"] == ["'self'", "'unsafe-inline'"]
+    assert policy["frame-ancestors"] == ["'self'"]
+    assert policy["default-src"] == ["'self'"]
+
+
+def test_report_only_switch_sends_the_policy_without_enforcing_it(client, home, settings):
+    settings.QUIRE_CSP_REPORT_ONLY = True
+
+    response = client.get("/")
+
+    assert "Content-Security-Policy" not in response
+    assert "script-src 'self';" in response["Content-Security-Policy-Report-Only"]
+
+
+def test_public_templates_carry_no_inline_script_style_or_event_handler():
+    """Public pages are cached whole, so the policy has no nonce to allow inline code with.
+    JSON-LD blocks are data, which the policy does not cover; emails are not web pages."""
+    inline = re.compile(
+        r"<script(?![^>]*\bsrc=)(?![^>]*application/ld\+json)|<style|\sstyle=|\son[a-z]+=",
+        re.IGNORECASE,
+    )
+    found = [
+        f"{path.relative_to(TEMPLATES)}: {match.group()}"
+        for path in TEMPLATES.rglob("*.html")
+        if "emails" not in path.parts
+        for match in inline.finditer(path.read_text())
+    ]
+
+    assert found == []
