@@ -4,6 +4,9 @@ from django.db.models import prefetch_related_objects
 from wagtail import blocks
 from wagtail.snippets.blocks import SnippetChooserBlock
 
+from cms.images import prefetch_renditions
+from shop import images
+
 
 class FeaturedProductBlock(blocks.StructBlock):
     """A product's cover, title, price and live status, with a way to buy it."""
@@ -16,7 +19,9 @@ class FeaturedProductBlock(blocks.StructBlock):
     def bulk_to_python(self, values):
         struct_values = super().bulk_to_python(values)
         products = [value["product"] for value in struct_values if value["product"]]
-        prefetch_related_objects(products, "cover_image__renditions")
+        prefetch_related_objects(
+            products, prefetch_renditions("cover_image__renditions", images.FEATURED_PRODUCT)
+        )
         return struct_values
 
     class Meta:

@@ -13,6 +13,8 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable
 from wagtail.search import index
 
+from cms.images import prefetch_renditions
+from shop import images
 from shop.money import CURRENCY_CHOICES, DEFAULT_CURRENCY, format_money
 from shop.shipping import ShippingClass
 
@@ -29,7 +31,9 @@ class ProductQuerySet(models.QuerySet):
         return self.exclude(status=Product.Status.HIDDEN)
 
     def for_listing(self):
-        return self.select_related("cover_image").prefetch_related("cover_image__renditions")
+        return self.select_related("cover_image").prefetch_related(
+            prefetch_renditions("cover_image__renditions", images.PRODUCT_CARD)
+        )
 
 
 class Product(index.Indexed, ClusterableModel):

@@ -14,7 +14,8 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
-from shop import ratelimit
+from cms.images import prefetch_renditions
+from shop import images, ratelimit
 from shop.models.catalogue import Product
 
 TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
@@ -53,7 +54,11 @@ class PreOrderFormPage(RoutablePageMixin, Page):
         verbose_name = "pre-order form"
 
     def offered_products(self):
-        return self.products.filter(status=Product.Status.PRE_ORDER).select_related("cover_image")
+        return (
+            self.products.filter(status=Product.Status.PRE_ORDER)
+            .select_related("cover_image")
+            .prefetch_related(prefetch_renditions("cover_image__renditions", images.CAMPAIGN))
+        )
 
     def initial_for(self, request, products) -> dict:
         """Preselect the product a "Pre-order" button linked to (?product=<slug>)."""
