@@ -6,5 +6,3 @@ PRODUCT_CARD = "format-{webp,jpeg} fill-{800x800,480x480,320x320}"
 PRODUCT_MEDIA = "format-{webp,jpeg} width-{1080,720,480}"
 # A product featured in an article, 8rem square.
 FEATURED_PRODUCT = "format-{webp,jpeg} fill-{256x256,128x128}"
-# A product on the pre-order form, 7rem square.
-CAMPAIGN = "format-{webp,jpeg} fill-{224x224,112x112}"

@@ -14,8 +14,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
-from cms.images import prefetch_renditions
-from shop import images, ratelimit
+from shop import ratelimit
 from shop.models.catalogue import Product
 
 TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
@@ -54,11 +53,9 @@ class PreOrderFormPage(RoutablePageMixin, Page):
         verbose_name = "pre-order form"
 
     def offered_products(self):
-        return (
-            self.products.filter(status=Product.Status.PRE_ORDER)
-            .select_related("cover_image")
-            .prefetch_related(prefetch_renditions("cover_image__renditions", images.CAMPAIGN))
-        )
+        # No rendition prefetch: the form's product field runs this query again, and the
+        # few campaign pictures come from Wagtail's rendition cache without a query.
+        return self.products.filter(status=Product.Status.PRE_ORDER).select_related("cover_image")
 
     def initial_for(self, request, products) -> dict:
         """Preselect the product a "Pre-order" button linked to (?product=<slug>)."""
