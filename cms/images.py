@@ -5,8 +5,9 @@ string as the constant here (`tests/cms/test_images.py` checks they agree). Ever
 WebP with a JPEG fallback; AVIF encodes here but takes three to five times as long as WebP,
 and renditions are made during the first request that needs them.
 
-The first size in each spec is the fallback `<img>`'s `src`, `width` and `height`, so it is the
-largest size the layout shows the image at; the others only feed `srcset`.
+The first size in each spec becomes the fallback `<img>`'s `src`, `width` and `height`, which
+give the image its aspect ratio and the widest it is drawn, so it is the largest; the others
+only feed `srcset`.
 """
 
 from django.db.models import Prefetch
