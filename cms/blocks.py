@@ -12,7 +12,7 @@ from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.images.blocks import ImageBlock
 
-from cms import embeds
+from cms import embeds, images
 from shop.blocks import FeaturedProductBlock
 
 INLINE_FEATURES = ["bold", "italic", "link"]
@@ -67,8 +67,8 @@ class FigureBlock(blocks.StructBlock):
     def bulk_to_python(self, values):
         # One query for the renditions of every image in the body, however many there are.
         struct_values = super().bulk_to_python(values)
-        images = [value["image"] for value in struct_values if value["image"]]
-        prefetch_related_objects(images, "renditions")
+        pictured = [value["image"] for value in struct_values if value["image"]]
+        prefetch_related_objects(pictured, images.prefetch_renditions("renditions", images.FIGURE))
         return struct_values
 
     class Meta:

@@ -25,7 +25,7 @@ from wagtail.models import Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
-from cms import pagecache
+from cms import images, pagecache
 from cms.blocks import INLINE_FEATURES, BodyBlock, NavigationLinkBlock
 from cms.pagination import paginate
 
@@ -194,11 +194,12 @@ class BlogPageTag(TaggedItemBase):
 
 
 class BlogPageQuerySet(PageQuerySet):
-    def for_listing(self):
-        """Newest first, with what a listing card shows fetched up front (no query per post)."""
+    def for_listing(self, cover: str = images.POST_CARD):
+        """Newest first, with what a listing shows fetched up front (no query per post): the
+        cover image and its renditions for the `cover` picture spec."""
         return (
             self.select_related("cover_image")
-            .prefetch_related("cover_image__renditions")
+            .prefetch_related(images.prefetch_renditions("cover_image__renditions", cover))
             .order_by("-date", "-pk")
         )
 

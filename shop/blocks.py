@@ -5,6 +5,8 @@ from wagtail import blocks
 from wagtail.snippets.blocks import SnippetChooserBlock
 
 from cms import pagecache
+from cms.images import prefetch_renditions
+from shop import images
 
 
 class FeaturedProductBlock(blocks.StructBlock):
@@ -18,7 +20,9 @@ class FeaturedProductBlock(blocks.StructBlock):
     def bulk_to_python(self, values):
         struct_values = super().bulk_to_python(values)
         products = [value["product"] for value in struct_values if value["product"]]
-        prefetch_related_objects(products, "cover_image__renditions")
+        prefetch_related_objects(
+            products, prefetch_renditions("cover_image__renditions", images.FEATURED_PRODUCT)
+        )
         return struct_values
 
     def get_context(self, value, parent_context=None):

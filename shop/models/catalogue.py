@@ -14,6 +14,8 @@ from wagtail.models import Orderable
 from wagtail.search import index
 
 from cms import pagecache
+from cms.images import prefetch_renditions
+from shop import images
 from shop.money import CURRENCY_CHOICES, DEFAULT_CURRENCY, format_money
 from shop.shipping import ShippingClass
 
@@ -30,7 +32,9 @@ class ProductQuerySet(models.QuerySet):
         return self.exclude(status=Product.Status.HIDDEN)
 
     def for_listing(self):
-        return self.select_related("cover_image").prefetch_related("cover_image__renditions")
+        return self.select_related("cover_image").prefetch_related(
+            prefetch_renditions("cover_image__renditions", images.PRODUCT_CARD)
+        )
 
     def update_and_retire_pages(self, **changes) -> int:
         """Update what product pages show (stock, pre-order counts, release date) without

@@ -53,6 +53,8 @@ class PreOrderFormPage(RoutablePageMixin, Page):
         verbose_name = "pre-order form"
 
     def offered_products(self):
+        # No rendition prefetch: the form's product field runs this query again, and the
+        # few campaign pictures come from Wagtail's rendition cache without a query.
         return self.products.filter(status=Product.Status.PRE_ORDER).select_related("cover_image")
 
     def initial_for(self, request, products) -> dict:

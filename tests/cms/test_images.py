@@ -1,0 +1,183 @@
+"""Images are served as <picture>: WebP with a JPEG fallback, srcset widths, no layout shift,
+lazy below the fold and eager for the lead image, at a query cost that ignores their number."""
+
+import datetime
+import re
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from django.conf import settings
+from PIL import Image as PILImage
+
+from cms import images
+from shop import images as shop_images
+from tests.cms.test_query_counts import count_queries
+from tests.factories import make_image
+
+pytestmark = pytest.mark.django_db
+
+LARGE = (1600, 900)
+
+
+def figure(image, alt="A towpath"):
+    return {
+        "type": "image",
+        "value": {
+            "image": {"image": image.pk, "decorative": False, "alt_text": alt},
+            "caption": "",
+        },
+    }
+
+
+def soup(response):
+    assert response.status_code == 200
+    return BeautifulSoup(response.content, "html.parser")
+
+
+def srcset_widths(srcset: str) -> list[int]:
+    return [int(width) for width in re.findall(r" (\d+)w", srcset)]
+
+
+def test_post_body_image_is_a_webp_picture_with_a_jpeg_fallback(client, make_post):
+    post = make_post(body=[figure(make_image("Towpath", size=LARGE))])
+
+    picture = soup(client.get(post.url)).select_one(".post-body picture")
+
+    source = picture.find("source")
+    assert source["type"] == "image/webp"
+    assert srcset_widths(source["srcset"]) == [1200, 800, 400]
+    assert source["sizes"] == picture.img["sizes"]
+    img = picture.img
+    assert img["src"].endswith(".jpg")
+    assert srcset_widths(img["srcset"]) == [1200, 800, 400]
+    assert (img["width"], img["height"]) == ("1200", "675")
+    assert img["alt"] == "A towpath"
+    assert img["loading"] == "lazy"
+    assert img["decoding"] == "async"
+
+
+def test_post_cover_is_the_lead_image_fetched_first_not_lazily(client, make_post):
+    post = make_post(cover_image=make_image("Cover", size=LARGE))
+
+    img = soup(client.get(post.url)).select_one(".cover picture img")
+
+    assert img.get("loading") != "lazy"
+    assert img["fetchpriority"] == "high"
+    assert srcset_widths(img["srcset"]) == [1600, 1200, 800, 400]
+    assert img.find_previous_sibling("source")["type"] == "image/webp"
+
+
+def test_every_image_on_a_post_has_width_and_height(client, make_post):
+    from tests.factories import ProductFactory
+
+    product = ProductFactory(cover_image=make_image("Tote", size=LARGE))
+    post = make_post(
+        cover_image=make_image("Cover", size=LARGE),
+        body=[
+            figure(make_image("One", size=LARGE)),
+            {"type": "product", "value": {"product": product.pk, "note": ""}},
+            figure(make_image("Two", size=(400, 600))),
+        ],
+    )
+
+    imgs = soup(client.get(post.url)).find_all("img")
+
+    assert len(imgs) == 4
+    for img in imgs:
+        assert int(img["width"]) > 0 and int(img["height"]) > 0
+        assert img.parent.name == "picture"
+
+
+def test_only_the_first_card_in_the_blog_listing_loads_eagerly(client, blog, make_post):
+    for n in range(3):
+        make_post(
+            date=datetime.date(2026, 1, 1) + datetime.timedelta(days=n),
+            cover_image=make_image(f"Cover {n}", size=LARGE),
+        )
+
+    imgs = soup(client.get(blog.url)).select(".post-card picture img")
+
+    assert [img["loading"] for img in imgs] == ["eager", "lazy", "lazy"]
+    assert imgs[0]["fetchpriority"] == "high"
+    assert all(srcset_widths(img["srcset"]) == [720, 480, 320] for img in imgs)
+    assert all((img["width"], img["height"]) == ("720", "405") for img in imgs)
+
+
+def test_the_featured_post_leads_the_home_page_and_the_latest_posts_are_lazy(
+    client, home, make_post
+):
+    posts = [make_post(cover_image=make_image(f"Cover {n}", size=LARGE)) for n in range(3)]
+    home.featured_post = posts[0]
+    home.save_revision().publish()
+
+    page = soup(client.get("/"))
+
+    assert page.select_one(".featured picture img")["loading"] == "eager"
+    assert [img["loading"] for img in page.select(".post-grid picture img")] == ["lazy", "lazy"]
+
+
+def test_webp_and_jpeg_renditions_are_really_those_formats(client, make_post):
+    post = make_post(body=[figure(make_image("Towpath", size=LARGE))])
+    picture = soup(client.get(post.url)).select_one(".post-body picture")
+
+    webp_url = picture.source["srcset"].split(" ")[0]
+    jpeg_url = picture.img["src"]
+
+    for url, expected in [(webp_url, "WEBP"), (jpeg_url, "JPEG")]:
+        path = Path(settings.MEDIA_ROOT) / url.removeprefix(settings.MEDIA_URL)
+        with PILImage.open(path) as opened:
+            assert opened.format == expected
+            assert opened.size == (1200, 675)
+
+
+def test_social_card_is_a_jpeg_with_its_size(client, make_post):
+    post = make_post(cover_image=make_image("Cover", size=LARGE))
+
+    page = soup(client.get(post.url))
+
+    meta = {tag["property"]: tag["content"] for tag in page.find_all("meta", property=True)}
+    assert meta["og:image"].endswith(".jpg")
+    assert (meta["og:image:width"], meta["og:image:height"]) == ("1200", "630")
+
+
+@pytest.mark.parametrize(
+    "template, spec",
+    [
+        ("cms/blocks/figure_block.html", images.FIGURE),
+        ("cms/blog_page.html", images.COVER),
+        ("includes/post_card.html", images.POST_CARD),
+        ("cms/feed_item.html", images.FEED_COVER),
+        ("includes/meta.html", images.SOCIAL_CARD),
+        ("shop/product_detail.html", images.SOCIAL_CARD),
+        ("shop/product_detail.html", shop_images.PRODUCT_MEDIA),
+        ("shop/includes/product_card.html", shop_images.PRODUCT_CARD),
+        ("shop/blocks/featured_product_block.html", shop_images.FEATURED_PRODUCT),
+    ],
+)
+def test_templates_ask_for_the_renditions_that_are_prefetched(template, spec):
+    """A spec that differs from its prefetch costs a query per image, so they must agree."""
+    text = (Path(settings.BASE_DIR) / "templates" / template).read_text()
+
+    assert f" {spec} " in text
+
+
+def test_a_post_with_many_images_costs_the_same_queries_as_one_with_one(client, make_post):
+    one = make_post(cover_image=make_image("Cover", size=LARGE), body=[figure(make_image("Only"))])
+    many = make_post(
+        cover_image=make_image("Other cover", size=LARGE),
+        body=[figure(make_image(f"Picture {n}")) for n in range(8)],
+    )
+
+    assert count_queries(client, many.url) == count_queries(client, one.url)
+
+
+def test_a_listing_of_posts_with_their_own_covers_costs_the_same_as_one_post(
+    client, blog, make_post
+):
+    make_post(cover_image=make_image("First cover"))
+    with_one = {url: count_queries(client, url) for url in (blog.url, "/")}
+    for n in range(7):
+        make_post(cover_image=make_image(f"Cover {n}"))
+
+    assert {url: count_queries(client, url) for url in (blog.url, "/")} == with_one
