@@ -1,5 +1,6 @@
 # Quire: `make run` serves the demo site, `make test` runs the whole test suite.
 # Both work on a fresh machine with only Python 3 and make (and apt-get, as root, for extras).
+# `make serve` and `make bench` also need the local PostgreSQL and Redis (see the README).
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -8,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: run test install install-dev demo chromium lint format check clean
+.PHONY: run serve bench wrk test install install-dev demo chromium lint format check clean
 
 $(PY):
 	@bin/ensure-venv "$(PYTHON)" "$(VENV)"
@@ -34,6 +35,15 @@ demo: install
 run: demo
 	@echo "Serving Quire on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+serve: install
+	@PY=$(PY) HOST=$(HOST) PORT=$(PORT) bin/serve
+
+wrk:
+	@bin/ensure-wrk
+
+bench: install wrk
+	$(PY) bench/run $(BENCH_ARGS)
 
 chromium:
 	@bin/ensure-chromium

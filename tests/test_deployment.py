@@ -150,3 +150,23 @@ def test_a_custom_media_domain_is_the_one_allowed_for_images():
 
     assert production["url"] == "https://media.quire.example/images/canal.jpg"
     assert production["img_src"][-1] == "https://media.quire.example"
+
+
+def _preorder_limits(**env) -> str:
+    code = (
+        "from django.conf import settings; "
+        "print(settings.QUIRE_PREORDER_LIMIT_PER_IP, settings.QUIRE_PREORDER_LIMIT_PER_EMAIL)"
+    )
+    result = manage("shell", "--no-imports", "-c", code, **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_preorder_rate_limits_default_to_twenty_an_hour_per_ip_and_five_per_email():
+    assert _preorder_limits() == "(20, 3600) (5, 3600)"
+
+
+def test_preorder_rate_limits_can_be_raised_from_the_environment_for_the_benchmark():
+    limits = _preorder_limits(QUIRE_PREORDER_LIMIT_PER_IP="100000/60")
+
+    assert limits == "(100000, 60) (5, 3600)"
