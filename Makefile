@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: run test install install-dev demo chromium lint format check clean
+.PHONY: run worker test install install-dev demo chromium lint format check clean
 
 $(PY):
 	@bin/ensure-venv "$(PYTHON)" "$(VENV)"
@@ -34,6 +34,12 @@ demo: install
 run: demo
 	@echo "Serving Quire on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# The task worker production runs (README, "Background tasks"). `make run` needs none: the dev
+# settings run tasks in the request unless it too is started with QUIRE_TASK_BACKEND=database.
+worker: install
+	$(PY) manage.py migrate --noinput
+	QUIRE_TASK_BACKEND=database $(PY) manage.py db_worker
 
 chromium:
 	@bin/ensure-chromium
