@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: run serve bench wrk test install install-dev demo chromium lint format check clean
+.PHONY: run serve bench wrk worker test install install-dev demo chromium lint format check clean
 
 $(PY):
 	@bin/ensure-venv "$(PYTHON)" "$(VENV)"
@@ -44,6 +44,12 @@ wrk:
 
 bench: install wrk
 	$(PY) bench/run $(BENCH_ARGS)
+
+# The task worker production runs (README, "Background tasks"). `make run` needs none: the dev
+# settings run tasks in the request unless it too is started with QUIRE_TASK_BACKEND=database.
+worker: install
+	$(PY) manage.py migrate --noinput
+	QUIRE_TASK_BACKEND=database $(PY) manage.py db_worker
 
 chromium:
 	@bin/ensure-chromium

@@ -148,9 +148,10 @@ class CampaignView(WagtailAdminTemplateMixin, TemplateView):
         form = ReleaseDateForm(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(date_form=form))
-        told = preorders.change_release_date(self.product, form.cleaned_data["release_date"])
+        to_tell = preorders.change_release_date(self.product, form.cleaned_data["release_date"])
         messages.success(
-            request, f"Release date changed; {told} buyer{'s' if told != 1 else ''} told."
+            request,
+            f"Release date changed; {to_tell} buyer{'s' if to_tell != 1 else ''} will be emailed.",
         )
         return redirect("shop_campaign", product_pk=self.product.pk)
 

@@ -8,7 +8,8 @@ Invariants:
 - if Stripe cannot open the session, nothing is left behind: no order, no stock taken;
 - every way of learning a payment's outcome (webhook, success page, retry) goes through
   `apply_checkout_session`, which is safe to call any number of times in any order;
-- confirmation emails go out once, after the order is recorded as paid (shop/emails.py).
+- confirmation emails are queued once the order is recorded as paid, and go out once
+  (shop/tasks.py, shop/emails.py).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shop import basket as baskets
-from shop import emails, payments, preorders, shipping
+from shop import payments, preorders, shipping, tasks
 from shop.models import BasketLine, Order, OrderLine, PaymentEvent, PreOrder, Product
 
 logger = logging.getLogger(__name__)
@@ -193,7 +194,7 @@ def apply_checkout_session(
         if order.is_paid and order.basket_id:
             _remove_bought_items_from_basket(order)
         if order.status == Order.Status.PAID:
-            transaction.on_commit(lambda: emails.send_order_emails(order.pk))
+            tasks.enqueue_on_commit(tasks.send_order_emails, order.pk)
     return order
 
 

@@ -1,15 +1,19 @@
-"""Order emails, each sent once per order.
+"""Order emails, each sent once per order, from background tasks (shop/tasks.py).
 
 Each email is claimed under a row lock on the order: the sent-at field is checked, the email
 sent, and the field set in the same transaction. A failure to send (SMTP down) is logged and
-leaves the field empty for `manage.py send_order_emails` to retry; it never touches the
-order's payment status.
+leaves the field empty: the task tries again later, and `manage.py send_order_emails` sends
+whatever is still unsent. It never touches the order's payment status.
+
+Each `send_*` function returns whether its emails have all gone (now or earlier), so a task
+knows whether to retry.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import date
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -52,13 +56,22 @@ def _send_once(
     sent_field: str,
     build: Callable[[Order], EmailMultiAlternatives],
     model: type[Order] | type[PreOrder] = Order,
-):
-    """Send one email for the order (or pre-order) unless it has gone already. Returns True
-    if sent now."""
+) -> bool:
+    """Send one email for the order (or pre-order) unless it has gone already. Returns False
+    only when it could not be sent and must be tried again.
+
+    SMTP is called inside the row lock on purpose: a second run of the same email (a retried
+    task, a second worker, the sweep) waits for the first and then finds it sent, so it never
+    goes twice. Sending outside the lock would need a "sending" marker, and a worker that died
+    holding one would leave the email unsent until someone cleared it by hand. The price is
+    that the worker, never a request, holds the lock for up to EMAIL_TIMEOUT seconds. The one
+    duplicate SMTP itself allows: a crash after the server took the message but before the
+    commit sends it again on the next try.
+    """
     with transaction.atomic():
         order = model.objects.select_for_update().get(pk=order_pk)
         if getattr(order, sent_field) is not None:
-            return False
+            return True
         try:
             build(order).send()
         except Exception:  # SMTP down, refused, timed out: keep the order, retry later
@@ -69,16 +82,16 @@ def _send_once(
     return True
 
 
-def send_order_emails(order_pk: int) -> None:
+def send_order_emails(order_pk: int) -> bool:
     """The buyer's confirmation and the staff notification for a paid order."""
-    _send_once(
+    buyer = _send_once(
         order_pk,
         "confirmation_sent_at",
         lambda order: _message(
             order, "order_confirmation", f"Your order {order.reference} is confirmed", [order.email]
         ),
     )
-    _send_once(
+    staff = _send_once(
         order_pk,
         "staff_notified_at",
         lambda order: _message(
@@ -88,10 +101,11 @@ def send_order_emails(order_pk: int) -> None:
             [settings.SHOP_STAFF_EMAIL],
         ),
     )
+    return buyer and staff
 
 
-def send_shipping_notice(order_pk: int) -> None:
-    _send_once(
+def send_shipping_notice(order_pk: int) -> bool:
+    return _send_once(
         order_pk,
         "shipping_notice_sent_at",
         lambda order: _message(
@@ -100,9 +114,9 @@ def send_shipping_notice(order_pk: int) -> None:
     )
 
 
-def send_preorder_emails(preorder_pk: int) -> None:
+def send_preorder_emails(preorder_pk: int) -> bool:
     """The buyer's confirmation (with their private link) and the staff notification."""
-    _send_once(
+    buyer = _send_once(
         preorder_pk,
         "confirmation_sent_at",
         lambda preorder: _message(
@@ -113,7 +127,7 @@ def send_preorder_emails(preorder_pk: int) -> None:
         ),
         model=PreOrder,
     )
-    _send_once(
+    staff = _send_once(
         preorder_pk,
         "staff_notified_at",
         lambda preorder: _message(
@@ -124,11 +138,12 @@ def send_preorder_emails(preorder_pk: int) -> None:
         ),
         model=PreOrder,
     )
+    return buyer and staff
 
 
-def send_preorder_paid(preorder_pk: int) -> None:
+def send_preorder_paid(preorder_pk: int) -> bool:
     """Release day went through: the buyer has paid and their copy is on its way soon."""
-    _send_once(
+    return _send_once(
         preorder_pk,
         "released_email_sent_at",
         lambda preorder: _message(
@@ -141,10 +156,10 @@ def send_preorder_paid(preorder_pk: int) -> None:
     )
 
 
-def send_payment_needed(preorder_pk: int) -> None:
+def send_payment_needed(preorder_pk: int) -> bool:
     """Release day needs the buyer: a declined card, a bank asking for authentication, or a
     reservation that is paid on release. The link leads to their pre-order page to pay."""
-    _send_once(
+    return _send_once(
         preorder_pk,
         "payment_needed_sent_at",
         lambda preorder: _message(
@@ -157,8 +172,8 @@ def send_payment_needed(preorder_pk: int) -> None:
     )
 
 
-def send_preorder_cancelled(preorder_pk: int) -> None:
-    _send_once(
+def send_preorder_cancelled(preorder_pk: int) -> bool:
+    return _send_once(
         preorder_pk,
         "cancelled_email_sent_at",
         lambda preorder: _message(
@@ -171,12 +186,15 @@ def send_preorder_cancelled(preorder_pk: int) -> None:
     )
 
 
-def send_release_date_changed(preorder_pk: int, new_date) -> bool:
-    """Tell the buyer the release date moved, with links to keep or cancel; once per date."""
+def send_release_date_changed(preorder_pk: int, new_date: date) -> bool:
+    """Tell the buyer the release date moved, with links to keep or cancel; once per date.
+    A date that has moved again before this email went is skipped: the newer one is told."""
     with transaction.atomic():
         preorder = PreOrder.objects.select_for_update().get(pk=preorder_pk)
         if preorder.release_date_notified_for == new_date:
-            return False
+            return True
+        if preorder.product.release_date != new_date:
+            return True
         try:
             _message(
                 preorder,
@@ -192,8 +210,8 @@ def send_release_date_changed(preorder_pk: int, new_date) -> bool:
     return True
 
 
-def send_preorder_shipped(preorder_pk: int) -> None:
-    _send_once(
+def send_preorder_shipped(preorder_pk: int) -> bool:
+    return _send_once(
         preorder_pk,
         "shipped_email_sent_at",
         lambda preorder: _message(

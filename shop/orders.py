@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from shop import emails, payments
+from shop import payments, tasks
 from shop.models import Order
 
 
@@ -40,7 +40,7 @@ def change_status(order_pk: int, status: str, tracking_number: str = "") -> Orde
             order.transition_to(status)
             if status == Order.Status.SHIPPED:
                 order.shipped_at = timezone.now()
-                transaction.on_commit(lambda: emails.send_shipping_notice(order.pk))
+                tasks.enqueue_on_commit(tasks.send_shipping_notice, order.pk)
         order.tracking_number = tracking_number
         order.save()
     return order

@@ -178,6 +178,13 @@ class PaymentRequest:
     attempt: str = ""  # a later, separate request to pay (e.g. after a failed charge)
 
 
+def _session_expiry() -> int:
+    """When a Checkout Session closes: QUIRE_CHECKOUT_MINUTES from now, plus a minute, because
+    Stripe refuses less than 30 minutes counted from when *it* receives the request (a slow
+    call or a clock a second behind would otherwise make the minimum setting fail)."""
+    return int(time.time()) + settings.QUIRE_CHECKOUT_MINUTES * 60 + 60
+
+
 def create_checkout_session(request: PaymentRequest) -> CheckoutSession:
     """Open a Stripe Checkout Session in payment mode. The idempotency key makes a retried
     request return the same session rather than a second one."""
@@ -204,7 +211,7 @@ def create_checkout_session(request: PaymentRequest) -> CheckoutSession:
         "cancel_url": request.cancel_url,
         # Stock is held while the session is open, so close it well before Stripe's default
         # of a day (Stripe's minimum is 30 minutes).
-        "expires_at": int(time.time()) + settings.QUIRE_CHECKOUT_MINUTES * 60,
+        "expires_at": _session_expiry(),
     }
     if request.collect_address_in:
         params["shipping_address_collection"] = {"allowed_countries": request.collect_address_in}
@@ -244,7 +251,7 @@ def create_card_setup_session(request: PaymentRequest) -> CheckoutSession:
             "setup_intent_data": {"metadata": metadata},
             "success_url": request.success_url,
             "cancel_url": request.cancel_url,
-            "expires_at": int(time.time()) + settings.QUIRE_CHECKOUT_MINUTES * 60,
+            "expires_at": _session_expiry(),
         },
         options={"idempotency_key": f"setup-{request.reference}"},
     )

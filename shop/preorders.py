@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q, Sum
@@ -22,7 +23,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from shop import countries, emails, payments, shipping
+from shop import countries, payments, shipping, tasks
 from shop.models import PreOrder, PreOrderChargeMode, Product
 
 logger = logging.getLogger(__name__)
@@ -156,7 +157,7 @@ def place_preorder(
                 preorder_reserved=F("preorder_reserved") + quantity
             )
             if preorder.status == PreOrder.Status.RESERVED:
-                transaction.on_commit(lambda: emails.send_preorder_emails(preorder.pk))
+                tasks.enqueue_on_commit(tasks.send_preorder_emails, preorder.pk)
     except IntegrityError:
         # The same token raced in on another connection and won: that pre-order is this one.
         return PreOrder.objects.get(form_token=form_token), False
@@ -252,14 +253,14 @@ def apply_checkout_session(
             preorder.status = PreOrder.Status.CARD_SAVED
             preorder.stripe_customer_id = session.customer
             preorder.stripe_payment_method_id = saved_card
-            transaction.on_commit(lambda: emails.send_preorder_emails(preorder.pk))
+            tasks.enqueue_on_commit(tasks.send_preorder_emails, preorder.pk)
         elif session.is_paid and preorder.can_become(PreOrder.Status.PAID):
             paid_after_release = preorder.status == PreOrder.Status.PAYMENT_NEEDED
             preorder.status = PreOrder.Status.PAID
             preorder.paid_at = timezone.now()
             preorder.stripe_payment_intent_id = session.payment_intent
-            send = emails.send_preorder_paid if paid_after_release else emails.send_preorder_emails
-            transaction.on_commit(lambda: send(preorder.pk))
+            send = tasks.send_preorder_paid if paid_after_release else tasks.send_preorder_emails
+            tasks.enqueue_on_commit(send, preorder.pk)
         else:
             return preorder
         preorder.save()
@@ -334,7 +335,7 @@ def _record_release_charge(preorder_pk: int, payment_intent: str) -> None:
             preorder.paid_at = timezone.now()
             preorder.stripe_payment_intent_id = payment_intent
             preorder.save()
-            transaction.on_commit(lambda: emails.send_preorder_paid(preorder.pk))
+            tasks.enqueue_on_commit(tasks.send_preorder_paid, preorder.pk)
 
 
 def _ask_for_payment(preorder_pk: int, reason: str) -> None:
@@ -346,7 +347,7 @@ def _ask_for_payment(preorder_pk: int, reason: str) -> None:
             preorder.stripe_session_id = None
             preorder.stripe_session_url = ""
             preorder.save()
-            transaction.on_commit(lambda: emails.send_payment_needed(preorder.pk))
+            tasks.enqueue_on_commit(tasks.send_payment_needed, preorder.pk)
 
 
 ADDRESS_FIELDS = ("name", "address_line1", "address_line2", "city", "postcode", "country")
@@ -381,7 +382,7 @@ def cancel_by_buyer(preorder_pk: int) -> PreOrder:
         preorder.status = target
         _give_back_units(preorder)
         preorder.save()
-        transaction.on_commit(lambda: emails.send_preorder_cancelled(preorder.pk))
+        tasks.enqueue_on_commit(tasks.send_preorder_cancelled, preorder.pk)
     return preorder
 
 
@@ -405,17 +406,19 @@ def update_address(preorder_pk: int, address: dict) -> PreOrder:
     return preorder
 
 
-def change_release_date(product: Product, new_date) -> int:
-    """Move a product's release date and tell every buyer still waiting for it, once per new
-    date (running it again with the same date emails nobody). Returns how many were told."""
-    Product.objects.filter(pk=product.pk).update_and_retire_pages(release_date=new_date)
-    waiting = PreOrder.objects.filter(
-        product=product, status__in=PreOrder.HOLDS_UNITS - {PreOrder.Status.SHIPPED}
-    ).exclude(release_date_notified_for=new_date)
-    told = 0
-    for pk in waiting.values_list("pk", flat=True):
-        told += emails.send_release_date_changed(pk, new_date)
-    return told
+def change_release_date(product: Product, new_date: date) -> int:
+    """Move a product's release date and queue an email to every buyer still waiting for it,
+    once per new date (running it again with the same date emails nobody). Returns how many
+    buyers will be told."""
+    with transaction.atomic():
+        Product.objects.filter(pk=product.pk).update_and_retire_pages(release_date=new_date)
+        waiting = PreOrder.objects.filter(
+            product=product, status__in=PreOrder.HOLDS_UNITS - {PreOrder.Status.SHIPPED}
+        ).exclude(release_date_notified_for=new_date)
+        to_tell = list(waiting.values_list("pk", flat=True))
+        for pk in to_tell:
+            tasks.enqueue_on_commit(tasks.send_release_date_changed, pk, new_date.isoformat())
+    return len(to_tell)
 
 
 def dashboard_rows():
@@ -479,6 +482,6 @@ def mark_shipped(product: Product, lines: str) -> tuple[list[str], list[str]]:
             preorder.tracking_number = tracking
             preorder.shipped_at = timezone.now()
             preorder.save()
-            transaction.on_commit(lambda pk=preorder.pk: emails.send_preorder_shipped(pk))
+            tasks.enqueue_on_commit(tasks.send_preorder_shipped, preorder.pk)
         shipped.append(reference)
     return shipped, problems

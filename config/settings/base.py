@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "django_filters",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_tasks",
+    "django_tasks_db",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -152,6 +154,13 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Quire <hello@quire.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The worker holds an order's row lock while it talks to SMTP (shop/emails.py), so a slow or
+# silent mail server must give up in seconds rather than Python's default of never.
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "10"))
+
+# Background tasks (emails, Wagtail's reference index and file clean-up) are rows in the
+# database, run by `manage.py db_worker`; see "Background tasks" in the README.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "quire"}

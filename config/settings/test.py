@@ -10,6 +10,9 @@ SECRET_KEY = "test-secret-key"
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tasks run as they are enqueued (after the commit that enqueues them); tests of the queue
+# itself switch to the database backend and run the worker (tests/shop/test_tasks.py).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 MEDIA_ROOT = tempfile.mkdtemp(prefix="quire-test-media-")
 WAGTAILADMIN_BASE_URL = "http://testserver"
 

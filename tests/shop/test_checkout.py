@@ -277,7 +277,7 @@ def test_the_checkout_session_closes_after_the_configured_time(client, home, fak
 
     session = payments._client().v1.checkout.sessions.retrieve(session_id)
 
-    assert abs(session.expires_at - (time.time() + 45 * 60)) < 60
+    assert abs(session.expires_at - (time.time() + 46 * 60)) < 30  # a minute of margin for Stripe
 
 
 def test_the_success_page_with_stripe_down_shows_the_order_as_being_confirmed(

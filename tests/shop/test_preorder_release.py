@@ -296,15 +296,22 @@ def test_managers_release_from_the_admin_and_packers_cannot(
 
 
 def test_a_new_release_date_is_emailed_once_with_keep_and_cancel_links(
-    admin_client, client, form_page, book, fake_stripe, smtp_inbox
+    admin_client,
+    client,
+    form_page,
+    book,
+    fake_stripe,
+    smtp_inbox,
+    django_capture_on_commit_callbacks,
 ):
     from django.urls import reverse
 
     preorder = pre_order_with_card(client, form_page, fake_stripe)
     url = reverse("shop_campaign", args=[book.pk])
 
-    admin_client.post(url, {"release_date": "2027-05-01"})
-    admin_client.post(url, {"release_date": "2027-05-01"})
+    with django_capture_on_commit_callbacks(execute=True):  # the emails are queued on commit
+        admin_client.post(url, {"release_date": "2027-05-01"})
+        admin_client.post(url, {"release_date": "2027-05-01"})
     bad = admin_client.post(url, {"release_date": "not a date"})
 
     assert bad.status_code == 200 and "Enter a valid date" in bad.content.decode()
@@ -316,6 +323,24 @@ def test_a_new_release_date_is_emailed_once_with_keep_and_cancel_links(
     assert preorder.get_absolute_url() + "#cancel" in body
     kept = client.get(preorder.get_absolute_url() + "?kept=1").content.decode()
     assert "your pre-order stands" in kept
+
+
+def test_a_release_date_email_still_queued_when_the_date_moves_again_is_not_sent(
+    client, form_page, book, fake_stripe, smtp_inbox
+):
+    from datetime import date
+
+    from shop import tasks
+
+    preorder = pre_order_with_card(client, form_page, fake_stripe)
+    Product.objects.filter(pk=book.pk).update(release_date=date(2027, 6, 1))
+    before = len(smtp_inbox.messages)
+
+    tasks.send_release_date_changed.enqueue(preorder.pk, "2027-05-01")  # queued for 1 May
+
+    assert len(smtp_inbox.messages) == before
+    preorder.refresh_from_db()
+    assert preorder.release_date_notified_for is None
 
 
 def test_staff_mark_paid_pre_orders_shipped_in_bulk(
