@@ -37,9 +37,12 @@ WHITENOISE_MAX_AGE = 365 * 24 * 3600
 if env("REDIS_URL", ""):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, except that an unreachable Redis slows the site down
+            # instead of taking it down (config/cache.py).
+            "BACKEND": "config.cache.ResilientRedisCache",
             "LOCATION": env("REDIS_URL"),
             "KEY_PREFIX": "quire",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
