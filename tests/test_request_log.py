@@ -19,15 +19,17 @@ def request_lines(caplog) -> list[dict]:
 def test_each_request_is_logged_once_with_an_id_echoed_to_the_client(client, home, caplog):
     with caplog.at_level(logging.INFO, logger="quire.requests"):
         response = client.get("/")
+        again = client.get("/")
 
-    [line] = request_lines(caplog)
+    line, served_from_cache = request_lines(caplog)
     assert line["method"] == "GET"
     assert line["path"] == "/"
     assert line["status"] == 200
     assert line["duration_ms"] >= 0
-    assert line["cache"] is None
+    assert (line["cache"], served_from_cache["cache"]) == ("MISS", "HIT")
     assert len(line["request_id"]) == 32
     assert response["X-Request-ID"] == line["request_id"]
+    assert again["X-Request-ID"] == served_from_cache["request_id"] != line["request_id"]
 
 
 def test_the_proxys_request_id_is_kept_and_junk_is_replaced(client, home, caplog):
