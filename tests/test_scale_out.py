@@ -110,10 +110,18 @@ def app_servers(tmp_path_factory, django_db_blocker):
 
 
 @pytest.fixture
-def site(django_db_serialized_rollback, transactional_db, app_servers):
-    """Committed data both servers can see, and an empty shared cache."""
+def site(transactional_db, app_servers):
+    """Committed data both servers can see, and an empty shared cache. Earlier transactional
+    tests may have flushed the tables, Wagtail's root page and locale with them."""
     redis.Redis.from_url(REDIS_URL).flushdb()
-    from wagtail.models import Page, Site
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale, Page, Site
+
+    Locale.objects.get_or_create(
+        language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    )
+    if Page.get_first_root_node() is None:
+        Page.add_root(instance=Page(title="Root", slug="root"))
 
     from tests.factories import BlogIndexPageFactory, HomePageFactory
 
