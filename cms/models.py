@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 
 from django.conf import settings
@@ -25,7 +26,7 @@ from wagtail.models import Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
-from cms import pagecache
+from cms import pagecache, sitedata
 from cms.blocks import INLINE_FEATURES, BodyBlock, NavigationLinkBlock
 from cms.pagination import paginate
 
@@ -194,6 +195,14 @@ class BlogPageTag(TaggedItemBase):
 
 
 class BlogPageQuerySet(PageQuerySet):
+    def private_q(self):
+        """Wagtail's `private_q` (pages with a view restriction and their descendants), read
+        from the cached list of restrictions instead of queried on each call."""
+        private = Q()
+        for restricted in sitedata.restricted_paths():
+            private |= Q(path__startswith=restricted)
+        return private if private else Q(pk__in=[])
+
     def for_listing(self):
         """Newest first, with what a listing card shows fetched up front (no query per post)."""
         return (
@@ -328,8 +337,17 @@ class StandardPage(BasePage):
         return self.search_description or self.intro
 
 
+@dataclass(frozen=True)
+class MenuLink:
+    """A menu entry as templates show it, resolved once when the menu is cached."""
+
+    href: str
+    text: str
+    show_basket_count: bool = False
+
+
 @register_setting(icon="list-ul")
-class NavigationSettings(BaseSiteSetting):
+class NavigationSettings(sitedata.CachedSiteSetting, BaseSiteSetting):
     """The header and footer menus, shared by the blog and the shop."""
 
     header_links = StreamField([("link", NavigationLinkBlock())], blank=True)
@@ -340,9 +358,31 @@ class NavigationSettings(BaseSiteSetting):
     class Meta:
         verbose_name = "navigation"
 
+    @cached_property
+    def header_menu(self) -> list[MenuLink]:
+        return _menu(self.header_links)
+
+    @cached_property
+    def footer_menu(self) -> list[MenuLink]:
+        return _menu(self.footer_links)
+
+    def prepare_for_cache(self):
+        # The page links' URLs and titles are resolved now, so a cached menu costs no query.
+        self.header_menu, self.footer_menu  # noqa: B018
+        return self
+
+
+def _menu(links) -> list[MenuLink]:
+    """The links that lead somewhere (a link to an unpublished page is left out)."""
+    return [
+        MenuLink(link.value.href, link.value.text, bool(link.value.get("show_basket_count")))
+        for link in links
+        if link.value.href
+    ]
+
 
 @register_setting(icon="site")
-class SiteIdentity(BaseSiteSetting):
+class SiteIdentity(sitedata.CachedSiteSetting, BaseSiteSetting):
     """What the site says about itself in the header, footer and social cards."""
 
     tagline = models.CharField(max_length=160, blank=True)
@@ -356,3 +396,7 @@ class SiteIdentity(BaseSiteSetting):
 
     class Meta:
         verbose_name = "site identity"
+
+    def prepare_for_cache(self):
+        self.default_social_image  # noqa: B018 -- fetched now, so it is cached with the rest
+        return self
