@@ -26,12 +26,12 @@ from wagtail.models import Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
-from cms import pagecache, sitedata
+from cms import pagecache, routing, sitedata
 from cms.blocks import INLINE_FEATURES, BodyBlock, NavigationLinkBlock
 from cms.pagination import paginate
 
 
-class BasePage(Page):
+class BasePage(routing.RoutedPage, Page):
     """SEO and social-card fields every public page shares, kept in one place."""
 
     social_image = models.ForeignKey(
@@ -114,6 +114,10 @@ class HomePage(BasePage):
     max_count = 1
 
     LATEST_POSTS = 6
+
+    def route(self, request, path_components):
+        # The site's root: the whole URL is routed from here in one query.
+        return routing.route_from_root(self, request, path_components)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

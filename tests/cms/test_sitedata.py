@@ -218,3 +218,15 @@ def test_a_restriction_committed_elsewhere_retires_cached_pages(client, make_pos
 
     assert "Members only" not in text_of(client.get(private.url), "body")
     assert "Members only" not in text_of(client.get("/blog/"))
+
+
+def test_a_public_page_view_reads_no_restriction_from_the_database(
+    client, make_post, without_page_cache
+):
+    post = make_post()
+    client.get(post.url)
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(post.url)
+
+    assert not [q for q in queries if "pageviewrestriction" in q["sql"]]
