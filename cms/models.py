@@ -10,7 +10,7 @@ from functools import cached_property
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Subquery
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -279,13 +279,18 @@ class BlogPage(BasePage):
     def siblings(self):
         return BlogPage.objects.live().public().sibling_of(self, inclusive=False)
 
-    def previous_post(self) -> BlogPage | None:
+    def neighbours(self) -> tuple[BlogPage | None, BlogPage | None]:
+        """The previous (older) and next (newer) posts, found in one query."""
         older = Q(date__lt=self.date) | Q(date=self.date, pk__lt=self.pk)
-        return self.siblings().filter(older).order_by("-date", "-pk").first()
-
-    def next_post(self) -> BlogPage | None:
         newer = Q(date__gt=self.date) | Q(date=self.date, pk__gt=self.pk)
-        return self.siblings().filter(newer).order_by("date", "pk").first()
+        siblings = self.siblings()
+        previous_pk = siblings.filter(older).order_by("-date", "-pk").values("pk")[:1]
+        next_pk = siblings.filter(newer).order_by("date", "pk").values("pk")[:1]
+        found = list(BlogPage.objects.filter(Q(pk=Subquery(previous_pk)) | Q(pk=Subquery(next_pk))))
+        this = (self.date, self.pk)
+        previous = next((post for post in found if (post.date, post.pk) < this), None)
+        following = next((post for post in found if (post.date, post.pk) > this), None)
+        return previous, following
 
     def related_posts(self, tags, limit: int = 3):
         """Other posts sharing the most tags with this one, newest first among equals."""
@@ -305,8 +310,7 @@ class BlogPage(BasePage):
         context["tags"] = tags
         context["blog_index"] = self.get_parent()
         if self.pk is not None:  # a preview of a post not saved yet has no place among the rest
-            context["previous_post"] = self.previous_post()
-            context["next_post"] = self.next_post()
+            context["previous_post"], context["next_post"] = self.neighbours()
             context["related_posts"] = self.related_posts(tags)
         return context
 
