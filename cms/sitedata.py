@@ -47,11 +47,15 @@ def _version() -> str:
     return version
 
 
+def _key(name: str) -> str:
+    return f"{_KEY_PREFIX}:{_version()}:{name}"
+
+
 def cached(name: str, build: Callable[[], T]) -> T:
     """`build()`, served from the shared cache until the site data changes (or built afresh
     while the cache cannot be reached)."""
     try:
-        key = f"{_KEY_PREFIX}:{_version()}:{name}"
+        key = _key(name)
         value = cache.get(key)
     except Exception:
         logger.warning("Site data cache unavailable", exc_info=True)
@@ -99,36 +103,50 @@ def connect_invalidation(models: list[type]) -> None:
 # The site
 
 
-def find_site(request: HttpRequest) -> Site | None:
-    """Wagtail's `Site.find_for_request`, served from the cache, with the root page's specific
-    instance and its ancestors already attached."""
-    hostname = split_domain_port(request._get_raw_host())[0]
-    port = request.get_port()
-
-    def build():
-        try:
-            site = get_site_for_hostname(hostname, port)
-        except Site.DoesNotExist:
-            return False  # "no site" is cached too
-        # Routing starts from the root's specific instance and the pages above it (cms.routing).
-        root = site.root_page.specific
-        root._route_ancestors = list(root.get_ancestors())
-        return site
-
-    return cached(f"site:{hostname}:{port}", build) or None
+def _site_for_cache(hostname: str, port: int) -> Site | bool:
+    """The site for a host, with the root page's specific instance and the pages above it
+    attached (routing starts from them, see cms.routing); False when there is none."""
+    try:
+        site = get_site_for_hostname(hostname, port)
+    except Site.DoesNotExist:
+        return False
+    root = site.root_page.specific
+    root._route_ancestors = list(root.get_ancestors())
+    return site
 
 
 class SiteFromCacheMiddleware:
-    """Puts the request's site where Wagtail's `Site.find_for_request` keeps it for the rest of
-    the request (`request._wagtail_site`), so routing, settings and templates reuse it. Must
-    come after CommonMiddleware, which rejects host names not in ALLOWED_HOSTS."""
+    """Puts the request's site, when the cache has it, where Wagtail's `Site.find_for_request`
+    keeps it for the request (`request._wagtail_site`), so routing, settings and templates
+    reuse it without a query. When the cache does not, nothing is read now (views that never
+    ask for the site, such as robots.txt and the health check, stay free of the database);
+    if Wagtail then looked the site up, it is cached after the response for the next
+    request, under the version read before. Must come after CommonMiddleware, which rejects
+    host names not in ALLOWED_HOSTS."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest):
-        request._wagtail_site = find_site(request)
-        return self.get_response(request)
+        hostname = split_domain_port(request._get_raw_host())[0]
+        port = request.get_port()
+        try:
+            key = _key(f"site:{hostname}:{port}")
+            site = cache.get(key)
+        except Exception:
+            logger.warning("Site data cache unavailable", exc_info=True)
+            return self.get_response(request)
+        if site is not None:
+            request._wagtail_site = site or None
+            return self.get_response(request)
+
+        response = self.get_response(request)
+        if hasattr(request, "_wagtail_site"):
+            try:
+                cache.set(key, _site_for_cache(hostname, port), timeout=_timeout())
+            except Exception:
+                logger.warning("Could not store the site in the cache", exc_info=True)
+        return response
 
 
 # View restrictions
