@@ -52,7 +52,7 @@ def route_from_root(root: Page, request: HttpRequest, path_components: list[str]
         remaining = remaining[1:]
 
     if len(chain) == 1:
-        return Page.route(root, request, remaining)
+        raise Http404  # the root has no child by that name (all were fetched above)
     page = chain[-1].specific
     parent = chain[-2]
     page._cached_parent_obj = parent if parent is root else parent.specific_deferred
