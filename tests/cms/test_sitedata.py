@@ -23,17 +23,6 @@ def without_page_cache(settings):
     settings.QUIRE_PAGE_CACHE = False
 
 
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """Run a change as if its transaction committed (on_commit callbacks included)."""
-
-    def run(change, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return change(*args, **kwargs)
-
-    return run
-
-
 def menu(response):
     return [(a.text.strip(), a["href"]) for a in header_links(response)]
 
