@@ -9,10 +9,10 @@ class CmsConfig(AppConfig):
         from django.db.models.signals import post_delete
         from taggit.models import Tag
         from wagtail.images import get_image_model
-        from wagtail.models import Page, Site
+        from wagtail.models import Page, PageViewRestriction, Site
         from wagtail.signals import page_published, page_unpublished, post_page_move
 
-        from cms import pagecache
+        from cms import pagecache, sitedata
         from cms.models import NavigationSettings, SiteIdentity
 
         # Any editorial change can show on many pages (listings, tags, neighbours, menus), so
@@ -28,7 +28,12 @@ class CmsConfig(AppConfig):
         post_delete.connect(
             retire_pages, sender=Page, weak=False, dispatch_uid="quire-page-cache-delete"
         )
-        pagecache.invalidate_when_saved([Site, Tag, get_image_model()], pagecache.SITE)
+        pagecache.invalidate_when_saved(
+            [Site, Tag, get_image_model(), PageViewRestriction], pagecache.SITE
+        )
         pagecache.invalidate_when_saved(
             [NavigationSettings, SiteIdentity], pagecache.SITE, except_created=True
+        )
+        sitedata.connect_invalidation(
+            [NavigationSettings, SiteIdentity, Site, PageViewRestriction, get_image_model()]
         )

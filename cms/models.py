@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Subquery
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -25,12 +26,12 @@ from wagtail.models import Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
-from cms import images, pagecache
+from cms import images, pagecache, routing, sitedata
 from cms.blocks import INLINE_FEATURES, BodyBlock, NavigationLinkBlock
 from cms.pagination import paginate
 
 
-class BasePage(Page):
+class BasePage(routing.RoutedPage, Page):
     """SEO and social-card fields every public page shares, kept in one place."""
 
     social_image = models.ForeignKey(
@@ -114,6 +115,10 @@ class HomePage(BasePage):
 
     LATEST_POSTS = 6
 
+    def route(self, request, path_components):
+        # The site's root: the whole URL is routed from here in one query.
+        return routing.route_from_root(self, request, path_components)
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         posts = BlogPage.objects.live().public().descendant_of(self).for_listing()
@@ -194,6 +199,14 @@ class BlogPageTag(TaggedItemBase):
 
 
 class BlogPageQuerySet(PageQuerySet):
+    def private_q(self):
+        """Wagtail's `private_q` (pages with a view restriction and their descendants), read
+        from the cached list of restrictions instead of queried on each call."""
+        private = Q()
+        for restricted in sitedata.restricted_paths():
+            private |= Q(path__startswith=restricted)
+        return private if private else Q(pk__in=[])
+
     def for_listing(self, cover: str = images.POST_CARD):
         """Newest first, with what a listing shows fetched up front (no query per post): the
         cover image and its renditions for the `cover` picture spec."""
@@ -267,13 +280,18 @@ class BlogPage(BasePage):
     def siblings(self):
         return BlogPage.objects.live().public().sibling_of(self, inclusive=False)
 
-    def previous_post(self) -> BlogPage | None:
+    def neighbours(self) -> tuple[BlogPage | None, BlogPage | None]:
+        """The previous (older) and next (newer) posts, found in one query."""
         older = Q(date__lt=self.date) | Q(date=self.date, pk__lt=self.pk)
-        return self.siblings().filter(older).order_by("-date", "-pk").first()
-
-    def next_post(self) -> BlogPage | None:
         newer = Q(date__gt=self.date) | Q(date=self.date, pk__gt=self.pk)
-        return self.siblings().filter(newer).order_by("date", "pk").first()
+        siblings = self.siblings()
+        previous_pk = siblings.filter(older).order_by("-date", "-pk").values("pk")[:1]
+        next_pk = siblings.filter(newer).order_by("date", "pk").values("pk")[:1]
+        found = list(BlogPage.objects.filter(Q(pk=Subquery(previous_pk)) | Q(pk=Subquery(next_pk))))
+        this = (self.date, self.pk)
+        previous = next((post for post in found if (post.date, post.pk) < this), None)
+        following = next((post for post in found if (post.date, post.pk) > this), None)
+        return previous, following
 
     def related_posts(self, tags, limit: int = 3):
         """Other posts sharing the most tags with this one, newest first among equals."""
@@ -293,8 +311,7 @@ class BlogPage(BasePage):
         context["tags"] = tags
         context["blog_index"] = self.get_parent()
         if self.pk is not None:  # a preview of a post not saved yet has no place among the rest
-            context["previous_post"] = self.previous_post()
-            context["next_post"] = self.next_post()
+            context["previous_post"], context["next_post"] = self.neighbours()
             context["related_posts"] = self.related_posts(tags)
         return context
 
@@ -329,8 +346,17 @@ class StandardPage(BasePage):
         return self.search_description or self.intro
 
 
+@dataclass(frozen=True)
+class MenuLink:
+    """A menu entry as templates show it, resolved once when the menu is cached."""
+
+    href: str
+    text: str
+    show_basket_count: bool = False
+
+
 @register_setting(icon="list-ul")
-class NavigationSettings(BaseSiteSetting):
+class NavigationSettings(sitedata.CachedSiteSetting, BaseSiteSetting):
     """The header and footer menus, shared by the blog and the shop."""
 
     header_links = StreamField([("link", NavigationLinkBlock())], blank=True)
@@ -341,9 +367,31 @@ class NavigationSettings(BaseSiteSetting):
     class Meta:
         verbose_name = "navigation"
 
+    @cached_property
+    def header_menu(self) -> list[MenuLink]:
+        return _menu(self.header_links)
+
+    @cached_property
+    def footer_menu(self) -> list[MenuLink]:
+        return _menu(self.footer_links)
+
+    def prepare_for_cache(self):
+        # The page links' URLs and titles are resolved now, so a cached menu costs no query.
+        self.header_menu, self.footer_menu  # noqa: B018
+        return self
+
+
+def _menu(links) -> list[MenuLink]:
+    """The links that lead somewhere (a link to an unpublished page is left out)."""
+    return [
+        MenuLink(link.value.href, link.value.text, bool(link.value.get("show_basket_count")))
+        for link in links
+        if link.value.href
+    ]
+
 
 @register_setting(icon="site")
-class SiteIdentity(BaseSiteSetting):
+class SiteIdentity(sitedata.CachedSiteSetting, BaseSiteSetting):
     """What the site says about itself in the header, footer and social cards."""
 
     tagline = models.CharField(max_length=160, blank=True)
@@ -357,3 +405,7 @@ class SiteIdentity(BaseSiteSetting):
 
     class Meta:
         verbose_name = "site identity"
+
+    def prepare_for_cache(self):
+        self.default_social_image  # noqa: B018 -- fetched now, so it is cached with the rest
+        return self

@@ -19,6 +19,17 @@ def empty_cache():
 
 
 @pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """Run a change as if its transaction committed (on_commit callbacks included)."""
+
+    def run(change, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return change(*args, **kwargs)
+
+    return run
+
+
+@pytest.fixture
 def home(db):
     """A site whose root is a HomePage, replacing Wagtail's initial placeholder page."""
     root = Page.get_first_root_node()

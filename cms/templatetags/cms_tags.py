@@ -62,7 +62,7 @@ def _leads_to(href: str, path: str) -> bool:
 def current_href(links, path: str) -> str:
     """The href of the menu link for the current page: the most specific one that leads to it,
     so the basket (/shop/basket/) is marked rather than the shop (/shop/) as well."""
-    matches = [item.value.href for item in links if _leads_to(item.value.href, path)]
+    matches = [link.href for link in links if _leads_to(link.href, path)]
     return max(matches, key=len, default="")
 
 

@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "cms.pagecache.PageCacheMiddleware",
+    "cms.sitedata.SiteFromCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -174,6 +175,9 @@ QUIRE_PAGE_CACHE_TIMEOUT = int(env("QUIRE_PAGE_CACHE_TIMEOUT", str(24 * 3600)))
 QUIRE_PAGE_CACHE_MAX_AGE = int(env("QUIRE_PAGE_CACHE_MAX_AGE", "60"))
 # ...and a CDN this long; it is purged on publish when WAGTAILFRONTENDCACHE is configured.
 QUIRE_PAGE_CACHE_SHARED_MAX_AGE = int(env("QUIRE_PAGE_CACHE_SHARED_MAX_AGE", "300"))
+# The site, its settings, menus and view restrictions are cached too, retired on every change
+# (cms/sitedata.py); this only bounds how long an entry no longer read stays in the cache.
+QUIRE_SITE_DATA_TIMEOUT = int(env("QUIRE_SITE_DATA_TIMEOUT", "3600"))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

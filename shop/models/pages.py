@@ -14,13 +14,14 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from cms.routing import RoutedPage
 from shop import ratelimit
 from shop.models.catalogue import Product
 
 TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 
 
-class PreOrderFormPage(RoutablePageMixin, Page):
+class PreOrderFormPage(RoutablePageMixin, RoutedPage, Page):
     intro = RichTextField(features=TEXT_FEATURES, blank=True)
     terms = RichTextField(
         features=TEXT_FEATURES,

@@ -21,17 +21,6 @@ from tests.cms.test_navigation import link, set_menus
 from tests.factories import ProductFactory, StandardPageFactory
 
 
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """Run a change as if its transaction committed (on_commit callbacks included)."""
-
-    def run(change, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return change(*args, **kwargs)
-
-    return run
-
-
 def text_of(response, selector="main"):
     return BeautifulSoup(response.content, "html.parser").select_one(selector).get_text(" ")
 

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cms.models import NavigationSettings
+from cms.models import BlogPage, NavigationSettings, SiteIdentity
 from tests.cms.test_navigation import link
 from tests.factories import StandardPageFactory, make_image
 
@@ -22,10 +22,10 @@ def without_page_cache(settings):
 
 
 # Measured on SQLite and PostgreSQL; a change here is a change in the cost of every page view.
-EXPECTED = {"post": 23, "blog_index": 16, "home": 13, "tag": 17}
+EXPECTED = {"post": 9, "blog_index": 6, "home": 4, "tag": 7}
 
 
-def rich_body(image, blocks_per_kind):
+def rich_body(images, blocks_per_kind):
     body = []
     for n in range(blocks_per_kind):
         body += [
@@ -43,7 +43,11 @@ def rich_body(image, blocks_per_kind):
             {
                 "type": "image",
                 "value": {
-                    "image": {"image": image.pk, "decorative": False, "alt_text": "Alt"},
+                    "image": {
+                        "image": images[n % len(images)].pk,
+                        "decorative": False,
+                        "alt_text": "Alt",
+                    },
                     "caption": "",
                 },
             },
@@ -62,8 +66,16 @@ def rich_body(image, blocks_per_kind):
 
 
 def build_site(home, blog, make_post, posts: int):
-    image = make_image("Shared picture")
+    """A site with `posts` posts. Its size shows in everything a page could query per item:
+    posts, tags (a tenth as many as posts), images (one per 30 posts, shared by covers and
+    bodies) and the blocks of the middle post, whose body grows with the site. The other posts
+    get one block of each kind, which keeps building 300 of them quick."""
+    images = [make_image(f"Picture {n}") for n in range(1 + posts // 30)]
     about = StandardPageFactory(parent=home)
+    identity = SiteIdentity.for_site(home.get_site())
+    identity.tagline = "Notes from the desk"
+    identity.default_social_image = images[0]
+    identity.save()
     navigation = NavigationSettings.for_site(home.get_site())
     navigation.header_links = [
         link(page=blog.pk),
@@ -73,18 +85,29 @@ def build_site(home, blog, make_post, posts: int):
     ]
     navigation.footer_links = [link(page=about.pk)]
     navigation.save()
-    made = [
-        make_post(
-            date=datetime.date(2026, 1, 1) + datetime.timedelta(days=n),
-            tags=[f"tag-{n % 7}", f"tag-{n % 5}", "common"],
-            cover_image=image,
-            body=rich_body(image, blocks_per_kind=1 + posts // 10),
-        )
-        for n in range(posts)
-    ]
+    tags = max(3, posts // 10)
+    measured = {0, posts // 2}  # the featured post and the one whose page is counted
+    made = []
+    for n in range(posts):
+        post = {
+            "date": datetime.date(2026, 1, 1) + datetime.timedelta(days=n),
+            "tags": [f"tag-{n % tags}", f"tag-{(n + 1) % tags}", "common"],
+            "cover_image": images[n % len(images)],
+            "body": rich_body(images, blocks_per_kind=1 + posts // 10 if n in measured else 1),
+        }
+        made.append(make_post(**post) if n in measured else add_live_post(blog, n, **post))
     home.featured_post = made[0]
     home.save_revision().publish()
     return made
+
+
+def add_live_post(blog, n, tags, **fields):
+    """A live post added without the revision and publishing steps the factory takes, which
+    keeps building hundreds quick; to a reader it is like any other."""
+    post = BlogPage(title=f"Post {n}", slug=f"post-{n}", intro="A summary.", live=True, **fields)
+    for tag in tags:
+        post.tags.add(tag)
+    return blog.add_child(instance=post)
 
 
 def count_queries(client, url):
@@ -95,7 +118,7 @@ def count_queries(client, url):
     return len(queries)
 
 
-@pytest.mark.parametrize("posts", [3, 30])
+@pytest.mark.parametrize("posts", [3, 300])
 def test_query_counts_do_not_grow_with_content(client, home, blog, make_post, posts):
     made = build_site(home, blog, make_post, posts)
     middle = made[len(made) // 2]
