@@ -145,16 +145,31 @@ class BlogIndexPage(RoutablePageMixin, BasePage):
         return BlogPage.objects.live().public().child_of(self).for_listing()
 
     def archive_months(self) -> list[dict]:
-        """Each month that has posts, newest first, with its post count (one query)."""
-        return list(
-            BlogPage.objects.live()
-            .public()
-            .child_of(self)
-            .annotate(month=TruncMonth("date"))
-            .values("month")
-            .annotate(count=Count("pk"))
-            .order_by("-month")
-        )
+        """Each month that has posts, newest first, with its post count and the path of its
+        archive page below the blog. Counting every post is the costliest part of a listing,
+        so the result is kept with the site data (retired by any page change)."""
+
+        def count_months():
+            months = (
+                BlogPage.objects.live()
+                .public()
+                .child_of(self)
+                .annotate(month=TruncMonth("date"))
+                .values("month")
+                .annotate(count=Count("pk"))
+                .order_by("-month")
+            )
+            return [
+                {
+                    **month,
+                    "path": self.reverse_subpage(
+                        "archive", args=[month["month"].year, month["month"].month]
+                    ),
+                }
+                for month in months
+            ]
+
+        return sitedata.cached(f"archive-months:{self.pk}", count_months)
 
     def render_listing(self, request, posts, empty_is_404=False, **extra):
         """Render one page of `posts`. Tag and month pages with no posts are 404s, so the
@@ -167,6 +182,7 @@ class BlogIndexPage(RoutablePageMixin, BasePage):
             context_overrides={
                 "posts": page_of_posts,
                 "archive_months": self.archive_months(),
+                "blog_url": self.get_url(request),
                 **extra,
             },
         )
@@ -256,6 +272,11 @@ class BlogPage(BasePage):
     subpage_types = []
 
     objects = PageManager.from_queryset(BlogPageQuerySet)()
+
+    class Meta:
+        # Listings, archives and previous/next all walk posts by date: with thousands of
+        # posts, an index lets them read the few rows they show instead of sorting them all.
+        indexes = [models.Index(fields=["date", "page_ptr"], name="cms_blogpage_by_date")]
 
     @property
     def summary(self) -> str:

@@ -6,6 +6,8 @@ the site-data cache alone; the tests marked as such run with both caches, commit
 a real transaction would.
 """
 
+import datetime
+
 import pytest
 from bs4 import BeautifulSoup
 from django.db import connection
@@ -219,3 +221,23 @@ def test_a_public_page_view_reads_no_restriction_from_the_database(
         client.get(post.url)
 
     assert not [q for q in queries if "pageviewrestriction" in q["sql"]]
+
+
+def test_a_post_in_a_new_month_appears_in_the_cached_archive_at_once(
+    client, make_post, without_page_cache
+):
+    make_post(date=datetime.date(2026, 1, 10))
+    assert archive_links(client) == [("January 2026", "/blog/archive/2026/1/", "(1)")]
+
+    make_post(date=datetime.date(2026, 3, 2))
+    make_post(date=datetime.date(2026, 1, 20))
+
+    assert archive_links(client) == [
+        ("March 2026", "/blog/archive/2026/3/", "(1)"),
+        ("January 2026", "/blog/archive/2026/1/", "(2)"),
+    ]
+
+
+def archive_links(client):
+    items = BeautifulSoup(client.get("/blog/").content, "html.parser").select(".archive-list li")
+    return [(li.a.text, li.a["href"], li.a.next_sibling.strip()) for li in items]
