@@ -72,7 +72,8 @@ def _basket_for_change(request: HttpRequest, form_basket_id: str | None) -> Bask
     return Basket.objects.select_for_update().get(pk=basket.pk)
 
 
-def _product_to_buy(product_id) -> Product:
+def product_to_buy(product_id) -> Product:
+    """The product `product_id` names, if it can go in a basket now; BasketError says why not."""
     try:
         product = Product.objects.visible().get(pk=int(product_id))
     except (TypeError, ValueError, Product.DoesNotExist) as exc:
@@ -119,7 +120,7 @@ def _check_price_seen(product: Product, seen_price) -> None:
 def add_to_basket(request: HttpRequest, product_id, quantity, seen_price=None) -> BasketLine:
     """Add `quantity` of a product, creating the basket on the first add."""
     quantity = parse_quantity(quantity)
-    product = _product_to_buy(product_id)
+    product = product_to_buy(product_id)
     _check_price_seen(product, seen_price)
     with transaction.atomic():
         if current_basket(request) is None:

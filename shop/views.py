@@ -139,9 +139,10 @@ def basket_add(request: HttpRequest) -> HttpResponse:
 
 
 def _confirm_adding(request: HttpRequest) -> HttpResponse:
-    product = Product.objects.visible().filter(pk=_int_or_none(request.POST.get("product"))).first()
-    if product is None:
-        messages.error(request, "Sorry, that product is no longer in the shop.")
+    try:
+        product = baskets.product_to_buy(request.POST.get("product"))
+    except baskets.BasketError as error:
+        messages.error(request, error.message)
         return redirect("shop:basket")
     response = render(
         request,
@@ -150,12 +151,6 @@ def _confirm_adding(request: HttpRequest) -> HttpResponse:
     )
     add_never_cache_headers(response)
     return response
-
-
-def _int_or_none(value: str | None) -> int | None:
-    with contextlib.suppress(TypeError, ValueError):
-        return int(value)
-    return None
 
 
 @require_POST

@@ -327,6 +327,25 @@ def test_adding_without_a_token_adds_nothing_and_asks_to_confirm(home):
     assert Basket.objects.get().lines.get().quantity == 2
 
 
+@pytest.mark.parametrize(
+    ("product_field", "reason"),
+    [
+        ("sold-out", "Sorry, “Gone” is sold out."),
+        ("999999", "Sorry, that product is not available."),
+    ],
+)
+def test_confirming_an_add_says_why_a_product_cannot_be_added(home, product_field, reason):
+    sold_out = ProductFactory(title="Gone", stock=0)
+    strict = Client(enforce_csrf_checks=True)
+    product = sold_out.pk if product_field == "sold-out" else product_field
+
+    response = strict.post(reverse("shop:basket_add"), {"product": product, "quantity": "1"})
+
+    assert response.status_code == 302 and response["Location"] == reverse("shop:basket")
+    assert messages_on(strict.get(reverse("shop:basket"))) == [reason]
+    assert Basket.objects.count() == 0
+
+
 def test_token_from_the_basket_count_request_lets_the_buy_form_add_directly(home):
     product = ProductFactory()
     strict = Client(enforce_csrf_checks=True)
