@@ -14,12 +14,14 @@ publishes can never be stored as current.
 
 Responses for signed-in users (editors see the Wagtail userbar), for visitors who unlocked a
 password-protected page, and responses that set cookies are never stored.
+
+An unreachable cache is handled once, by the cache backend (config/cache.py): lookups miss,
+stores are dropped and pages are rendered as if there were no cache.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import uuid
 from collections.abc import Callable, Iterable
 
@@ -29,8 +31,6 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 from wagtail.models import PageViewRestriction
-
-logger = logging.getLogger(__name__)
 
 SITE = "site"
 CATALOGUE = "catalogue"
@@ -62,10 +62,7 @@ def invalidate(*tags: str) -> None:
     commits (before that, a request could still read the old content and store it)."""
 
     def bump():
-        try:
-            cache.set_many({_version_key(tag): uuid.uuid4().hex for tag in tags}, timeout=None)
-        except Exception:  # the change itself is saved; say loudly that pages may be stale
-            logger.exception("Could not retire cached pages tagged %s", ", ".join(tags))
+        cache.set_many({_version_key(tag): uuid.uuid4().hex for tag in tags}, timeout=None)
 
     transaction.on_commit(bump)
 
@@ -90,23 +87,15 @@ class PageCacheMiddleware:
         if not enabled() or not self._is_public_request(request):
             return self.get_response(request)
         entry_key = _entry_key(request)
-        try:
-            entry, versions = self._look_up(entry_key)
-        except Exception:  # cache down: serve the page rendered, as if there were no cache
-            logger.warning("Page cache unavailable", exc_info=True)
-            return self.get_response(request)
+        entry, versions = self._look_up(entry_key)
         if entry and all(versions.get(tag) == version for tag, version in entry["tags"].items()):
             return self._replay(request, entry)
 
         response = self.get_response(request)
         tags = getattr(request, _REQUEST_TAGS, None)
         if tags and self._may_store(request, response):
-            try:
-                self._store(entry_key, response, {tag: versions[tag] for tag in tags})
-            except Exception:
-                logger.warning("Could not store a page in the cache", exc_info=True)
-            else:
-                response["X-Cache"] = "MISS"
+            self._store(entry_key, response, {tag: versions[tag] for tag in tags})
+            response["X-Cache"] = "MISS"
         return response
 
     @staticmethod

@@ -13,7 +13,6 @@ commits (so no other server keeps data read before it did).
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -28,8 +27,6 @@ from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.models.sites import get_site_for_hostname
 
 T = TypeVar("T")
-
-logger = logging.getLogger(__name__)
 
 _KEY_PREFIX = "quire:sitedata"
 _VERSION_KEY = f"{_KEY_PREFIX}:version"
@@ -53,19 +50,12 @@ def _key(name: str) -> str:
 
 def cached(name: str, build: Callable[[], T]) -> T:
     """`build()`, served from the shared cache until the site data changes (or built afresh
-    while the cache cannot be reached)."""
-    try:
-        key = _key(name)
-        value = cache.get(key)
-    except Exception:
-        logger.warning("Site data cache unavailable", exc_info=True)
-        return build()
+    while the cache cannot be reached: config/cache.py makes it miss)."""
+    key = _key(name)
+    value = cache.get(key)
     if value is None:
         value = build()
-        try:
-            cache.set(key, value, timeout=_timeout())
-        except Exception:
-            logger.warning("Could not store site data in the cache", exc_info=True)
+        cache.set(key, value, timeout=_timeout())
     return value
 
 
@@ -73,10 +63,7 @@ def invalidate(**kwargs: Any) -> None:
     """Retire all cached site data, now and again when the current transaction commits."""
 
     def bump():
-        try:
-            cache.set(_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        except Exception:  # the change is saved; say loudly that pages may show old data
-            logger.exception("Could not retire cached site data")
+        cache.set(_VERSION_KEY, uuid.uuid4().hex, timeout=None)
 
     bump()
     transaction.on_commit(bump)
@@ -130,22 +117,15 @@ class SiteFromCacheMiddleware:
     def __call__(self, request: HttpRequest):
         hostname = split_domain_port(request._get_raw_host())[0]
         port = request.get_port()
-        try:
-            key = _key(f"site:{hostname}:{port}")
-            site = cache.get(key)
-        except Exception:
-            logger.warning("Site data cache unavailable", exc_info=True)
-            return self.get_response(request)
+        key = _key(f"site:{hostname}:{port}")
+        site = cache.get(key)
         if site is not None:
             request._wagtail_site = site or None
             return self.get_response(request)
 
         response = self.get_response(request)
         if hasattr(request, "_wagtail_site"):
-            try:
-                cache.set(key, _site_for_cache(hostname, port), timeout=_timeout())
-            except Exception:
-                logger.warning("Could not store the site in the cache", exc_info=True)
+            cache.set(key, _site_for_cache(hostname, port), timeout=_timeout())
         return response
 
 
