@@ -42,15 +42,18 @@ def _missing_key(key, *args):
 
 
 class ResilientRedisCacheClient(RedisCacheClient):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
     def get_client(self, key=None, *, write=False):
         """One client per connection pool, reused: Django builds a new `redis.Redis` for
         every operation, which costs more than the operation itself on a cached page. A
         client on a pool is safe to share between threads."""
         pool = self._get_connection_pool(write)
-        clients = self.__dict__.setdefault("_clients", {})
-        if id(pool) not in clients:
-            clients[id(pool)] = self._client(connection_pool=pool)
-        return clients[id(pool)]
+        if id(pool) not in self._clients:
+            self._clients[id(pool)] = self._client(connection_pool=pool)
+        return self._clients[id(pool)]
 
     add = _stepping_aside(lambda *args: False)(RedisCacheClient.add)
     get = _stepping_aside(lambda key, default: default)(RedisCacheClient.get)

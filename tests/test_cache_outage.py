@@ -51,3 +51,12 @@ def test_rate_limits_count_nothing_while_redis_is_down(redis_down):
     from shop import ratelimit
 
     assert all(ratelimit.hit("test", "1.2.3.4", 1, 60) for _ in range(3))
+
+
+def test_the_redis_client_is_built_once_per_pool():
+    """Django makes a new client per cache operation; ours reuses one (see bench/)."""
+    from config.cache import ResilientRedisCache
+
+    backend = ResilientRedisCache(UNREACHABLE_REDIS, {})
+
+    assert backend._cache.get_client(write=True) is backend._cache.get_client(write=False)
