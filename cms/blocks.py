@@ -10,9 +10,10 @@ from django.db.models import prefetch_related_objects
 from django.utils.functional import cached_property
 from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError
+from wagtail.images import get_image_model
 from wagtail.images.blocks import ImageBlock
 
-from cms import embeds, images
+from cms import embeds
 from shop.blocks import FeaturedProductBlock
 
 INLINE_FEATURES = ["bold", "italic", "link"]
@@ -68,8 +69,19 @@ class FigureBlock(blocks.StructBlock):
         # One query for the renditions of every image in the body, however many there are.
         struct_values = super().bulk_to_python(values)
         pictured = [value["image"] for value in struct_values if value["image"]]
-        prefetch_related_objects(pictured, images.prefetch_renditions("renditions", images.FIGURE))
+        prefetch_related_objects(pictured, "renditions")
         return struct_values
+
+    def get_preview_value(self):
+        """The block picker shows the newest picture in the image library, so editors see the
+        block as their site draws it (with an empty library, only the caption)."""
+        image = get_image_model().objects.order_by("-created_at", "-pk").first()
+        return self.normalize(
+            {
+                "image": {"image": image, "decorative": False, "alt_text": ""},
+                "caption": "A caption says what the picture shows, or where it comes from.",
+            }
+        )
 
     class Meta:
         icon = "image"
@@ -127,6 +139,7 @@ class SeparatorBlock(blocks.StaticBlock):
         template = "cms/blocks/separator_block.html"
         admin_text = "A break between sections, shown as three asterisks."
         description = "A break between sections of a post (the *** of a manuscript)."
+        preview_value = None  # a static block has no value; its template is the preview
 
 
 class CalloutBlock(blocks.StructBlock):

@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from wagtail.models import Site
 
-from cms import images
 from cms.models import BlogPage
 
 _RELATIVE_URL = re.compile(r'(\s(?:href|src)=")/(?!/)')
@@ -64,7 +63,7 @@ class LatestPostsFeed(Feed):
             BlogPage.objects.live()
             .public()
             .in_site(site)
-            .for_listing(cover=images.FEED_COVER)
+            .for_listing()
             .prefetch_related("tagged_items__tag")[: self.limit]
         )
 

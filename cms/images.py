@@ -1,17 +1,22 @@
-"""The renditions each place on the site shows an image at, so listings prefetch exactly those.
+"""The renditions each place on the site shows an image at, and how listings prefetch them.
 
 A `{% picture %}` tag takes its filter specs literally, so each template spells out the same
 string as the constant here (`tests/cms/test_images.py` checks they agree). Every picture is
 WebP with a JPEG fallback; AVIF encodes here but takes three to five times as long as WebP,
 and renditions are made during the first request that needs them.
 
+Listings and bodies prefetch every rendition of their images (`prefetch_related(
+"cover_image__renditions")`), never only those of these specs: Wagtail takes a prefetched
+`renditions` as the whole truth and creates any rendition it does not find there, with a
+`get_or_create` on that same narrowed queryset, so a narrowed prefetch made the admin's chooser
+thumbnail, which already existed, be inserted again (IntegrityError on reopening a post). An
+image has a handful of renditions; reading them all costs nothing worth saving.
+
 The first size in each spec becomes the fallback `<img>`'s `src`, `width` and `height`, which
 give the image its aspect ratio and the widest it is drawn, so it is the largest; the others
 only feed `srcset`.
 """
 
-from django.db.models import Prefetch
-from wagtail.images import get_image_model
 from wagtail.images.models import Filter
 
 # Post body images, up to the 38rem text column.
@@ -29,10 +34,3 @@ SOCIAL_CARD = "fill-1200x630 format-jpeg bgcolor-fffaf2"
 def rendition_specs(*pictures: str) -> list[str]:
     """Every filter spec an image tag asks for with these arguments, as Wagtail stores them."""
     return [spec for picture in pictures for spec in Filter.expand_spec(picture)]
-
-
-def prefetch_renditions(lookup: str, *pictures: str) -> Prefetch:
-    """A prefetch of the renditions at `lookup` (such as "cover_image__renditions") that
-    these pictures use: one query for every image in a listing, and no rows it will not show."""
-    renditions = get_image_model().get_rendition_model().objects
-    return Prefetch(lookup, queryset=renditions.filter(filter_spec__in=rendition_specs(*pictures)))

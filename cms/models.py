@@ -26,7 +26,7 @@ from wagtail.models import Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
-from cms import images, pagecache, routing, sitedata
+from cms import pagecache, routing, sitedata
 from cms.blocks import INLINE_FEATURES, BodyBlock, NavigationLinkBlock
 from cms.pagination import paginate
 
@@ -215,20 +215,20 @@ class BlogPageTag(TaggedItemBase):
 
 
 class BlogPageQuerySet(PageQuerySet):
-    def private_q(self):
-        """Wagtail's `private_q` (pages with a view restriction and their descendants), read
-        from the cached list of restrictions instead of queried on each call."""
+    def public(self):
+        """Wagtail's `public()` (no page with a view restriction, nor any page below one),
+        with the restricted paths read from the cached list instead of queried on each call."""
         private = Q()
         for restricted in sitedata.restricted_paths():
             private |= Q(path__startswith=restricted)
-        return private if private else Q(pk__in=[])
+        return self.exclude(private) if private else self
 
-    def for_listing(self, cover: str = images.POST_CARD):
+    def for_listing(self):
         """Newest first, with what a listing shows fetched up front (no query per post): the
-        cover image and its renditions for the `cover` picture spec."""
+        cover image and its renditions."""
         return (
             self.select_related("cover_image")
-            .prefetch_related(images.prefetch_renditions("cover_image__renditions", cover))
+            .prefetch_related("cover_image__renditions")
             .order_by("-date", "-pk")
         )
 
@@ -330,7 +330,7 @@ class BlogPage(BasePage):
         context = super().get_context(request, *args, **kwargs)
         tags = list(self.tags.all())
         context["tags"] = tags
-        context["blog_index"] = self.get_parent()
+        context["blog_index"] = routing.parent_of(self)
         if self.pk is not None:  # a preview of a post not saved yet has no place among the rest
             context["previous_post"], context["next_post"] = self.neighbours()
             context["related_posts"] = self.related_posts(tags)

@@ -9,7 +9,7 @@ there, as Wagtail would; otherwise the deepest page found is made specific and r
 itself (a trailing component it has no child for is a 404; an unpublished page is a 404).
 
 The pages above the routed page are kept on it (`_route_ancestors`), so the view-restriction
-check needs no query to find them.
+check and `parent_of` need no query to find them.
 """
 
 from __future__ import annotations
@@ -54,10 +54,20 @@ def route_from_root(root: Page, request: HttpRequest, path_components: list[str]
     if len(chain) == 1:
         raise Http404  # the root has no child by that name (all were fetched above)
     page = chain[-1].specific
-    parent = chain[-2]
-    page._cached_parent_obj = parent if parent is root else parent.specific_deferred
-    page._route_ancestors = [*above_root, *chain[:-1]]
+    # The pages walked through, each as its own type without another query (their own
+    # fields load only if read), so templates can use the parent's methods (parent_of).
+    walked = [each.get_specific(deferred=True) for each in chain[1:-1]]
+    page._route_ancestors = [*above_root, root, *walked]
     return page.route(request, remaining)
+
+
+def parent_of(page: Page) -> Page:
+    """The page above `page`, as its own type: the one routing walked through (no query), or,
+    for a page that was not routed (a preview in the admin), the one in the tree."""
+    ancestors = getattr(page, "_route_ancestors", None)
+    if ancestors:
+        return ancestors[-1]
+    return page.get_parent().specific
 
 
 def _routes_itself(page: Page, remaining: list[str]) -> bool:

@@ -5,8 +5,6 @@ from wagtail import blocks
 from wagtail.snippets.blocks import SnippetChooserBlock
 
 from cms import pagecache
-from cms.images import prefetch_renditions
-from shop import images
 
 
 class FeaturedProductBlock(blocks.StructBlock):
@@ -20,10 +18,27 @@ class FeaturedProductBlock(blocks.StructBlock):
     def bulk_to_python(self, values):
         struct_values = super().bulk_to_python(values)
         products = [value["product"] for value in struct_values if value["product"]]
-        prefetch_related_objects(
-            products, prefetch_renditions("cover_image__renditions", images.FEATURED_PRODUCT)
-        )
+        prefetch_related_objects(products, "cover_image__renditions")
         return struct_values
+
+    def get_preview_value(self):
+        """The block picker shows a product from this shop, one on sale if there is one,
+        drawn as articles draw it; with an empty shop, an unsaved example stands in."""
+        from shop.models import Product  # blocks load before the models they choose from
+
+        products = Product.objects.visible().order_by("-updated_at")
+        product = products.filter(status=Product.Status.ON_SALE).first() or products.first()
+        if product is None:
+            product = Product(
+                title="Your product",
+                slug="example",
+                short_description="Products you add under Shop appear here.",
+                price=1200,
+                status=Product.Status.ON_SALE,
+            )
+        return self.normalize(
+            {"product": product, "note": "A line of your own, such as “Signed copies!”"}
+        )
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context)

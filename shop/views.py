@@ -15,11 +15,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from cms import images as cms_images
 from cms import pagecache
-from cms.images import prefetch_renditions
 from shop import basket as baskets
-from shop import checkout, images, payments, preorders, shipping
+from shop import checkout, payments, preorders, shipping
 from shop.forms import PreOrderAddressForm
 from shop.models import Order, PreOrder, PreOrderFormPage, Product
 from shop.money import decimal_amount
@@ -38,12 +36,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = get_object_or_404(
         Product.objects.visible()
         .select_related("cover_image")
-        .prefetch_related(
-            prefetch_renditions(
-                "cover_image__renditions", images.PRODUCT_MEDIA, cms_images.SOCIAL_CARD
-            ),
-            prefetch_renditions("gallery_images__image__renditions", images.PRODUCT_MEDIA),
-        ),
+        .prefetch_related("cover_image__renditions", "gallery_images__image__renditions"),
         slug=slug,
     )
     return render(

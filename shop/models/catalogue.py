@@ -14,8 +14,6 @@ from wagtail.models import Orderable
 from wagtail.search import index
 
 from cms import pagecache
-from cms.images import prefetch_renditions
-from shop import images
 from shop.money import CURRENCY_CHOICES, DEFAULT_CURRENCY, format_money
 from shop.shipping import ShippingClass
 
@@ -32,9 +30,7 @@ class ProductQuerySet(models.QuerySet):
         return self.exclude(status=Product.Status.HIDDEN)
 
     def for_listing(self):
-        return self.select_related("cover_image").prefetch_related(
-            prefetch_renditions("cover_image__renditions", images.PRODUCT_CARD)
-        )
+        return self.select_related("cover_image").prefetch_related("cover_image__renditions")
 
     def update_and_retire_pages(self, **changes) -> int:
         """Update what product pages show (stock, pre-order counts, release date) without
