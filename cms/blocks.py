@@ -135,7 +135,7 @@ class VideoEmbedBlock(blocks.StructBlock):
 
 class SeparatorBlock(blocks.StaticBlock):
     class Meta:
-        icon = "horizontalrule"
+        icon = "minus"
         template = "cms/blocks/separator_block.html"
         admin_text = "A break between sections, shown as three asterisks."
         description = "A break between sections of a post (the *** of a manuscript)."

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.clickjacking import XFrameOptionsMiddleware
 
 
 def policy_header(directives: Mapping[str, Sequence[str]]) -> str:
@@ -37,6 +38,9 @@ class ContentSecurityPolicyMiddleware:
             else "Content-Security-Policy"
         )
         self.public_policy = policy_header(settings.QUIRE_CSP)
+        # A preview is a public page drawn inside the admin's preview panel: the same policy,
+        # but the admin (same origin) may frame it.
+        self.preview_policy = policy_header({**settings.QUIRE_CSP, "frame-ancestors": ["'self'"]})
         self.admin_policy = policy_header(settings.QUIRE_CSP_ADMIN)
         self.admin_prefixes = tuple(settings.QUIRE_CSP_ADMIN_PREFIXES)
 
@@ -45,6 +49,31 @@ class ContentSecurityPolicyMiddleware:
         if settings.DEBUG and response.status_code >= 400:
             return response
         if self.header not in response:
-            admin = request.path_info.startswith(self.admin_prefixes)
-            response[self.header] = self.admin_policy if admin else self.public_policy
+            response[self.header] = self.policy_for(request)
         return response
+
+    def policy_for(self, request: HttpRequest) -> str:
+        if request.path_info.startswith(self.admin_prefixes):
+            return self.admin_policy
+        if is_preview(request):
+            return self.preview_policy
+        return self.public_policy
+
+
+def is_preview(request: HttpRequest) -> bool:
+    """Whether Wagtail is rendering a page for the admin's preview (it sets `is_preview` on
+    the request it runs through the middleware for that)."""
+    return getattr(request, "is_preview", False)
+
+
+class FramingMiddleware(XFrameOptionsMiddleware):
+    """X-Frame-Options to match each policy's `frame-ancestors`: no site may frame a public
+    page (DENY), while admin screens and previews may be framed by the admin itself
+    (SAMEORIGIN), which is how Wagtail's preview panel shows the page beside its form."""
+
+    def get_xframe_options_value(self, request: HttpRequest, response: HttpResponse) -> str:
+        if request.path_info.startswith(tuple(settings.QUIRE_CSP_ADMIN_PREFIXES)):
+            return "SAMEORIGIN"
+        if is_preview(request):
+            return "SAMEORIGIN"
+        return "DENY"

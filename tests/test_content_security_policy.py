@@ -79,3 +79,32 @@ def test_public_templates_carry_no_inline_script_style_or_event_handler():
     ]
 
     assert found == []
+
+
+def test_no_other_page_may_frame_a_public_page(client, home):
+    response = client.get("/")
+
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_the_admin_preview_panel_may_frame_a_preview_with_the_public_policy(
+    admin_client, make_post
+):
+    from django.urls import reverse
+    from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
+
+    post = make_post()
+    url = reverse("wagtailadmin_pages:preview_on_edit", args=[post.pk])
+    data = {"title": post.title, "slug": post.slug, "date": "2026-11-20", "intro": post.intro}
+    body = streamfield([("paragraph", rich_text("<p>Draft.</p>"))])
+    assert admin_client.post(url, nested_form_data({**data, "tags": "", "body": body})).json()[
+        "is_valid"
+    ]
+
+    response = admin_client.get(url + "?in_preview_panel=true")
+
+    assert response.status_code == 200
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    policy = directives(response["Content-Security-Policy"])
+    assert policy["frame-ancestors"] == ["'self'"]
+    assert policy["script-src"] == ["'self'"]  # otherwise the public page's own policy

@@ -85,7 +85,7 @@ MIDDLEWARE = [
     "cms.pagecache.PageCacheMiddleware",
     "cms.sitedata.SiteFromCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.csp.FramingMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 

@@ -115,7 +115,7 @@ def quire_page_models():
 
 @pytest.mark.parametrize("model", quire_page_models(), ids=lambda model: model.__name__)
 def test_every_page_type_previews_its_saved_version(admin_client, model, home, blog, make_post):
-    """"View draft" renders the page as it is stored, with nothing routed before it."""
+    """'View draft' renders the page as it is stored, with nothing routed before it."""
     from tests.factories import StandardPageFactory
 
     existing = {
