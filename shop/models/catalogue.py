@@ -14,6 +14,7 @@ from wagtail.models import Orderable
 from wagtail.search import index
 
 from cms import pagecache
+from shop.fields import MoneyField
 from shop.money import CURRENCY_CHOICES, DEFAULT_CURRENCY, format_money
 from shop.shipping import ShippingClass
 
@@ -67,7 +68,7 @@ class Product(index.Indexed, ClusterableModel):
         "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     format = models.CharField(max_length=20, choices=Format.choices, default=Format.BOOK)
-    price = models.PositiveIntegerField(help_text="In pence (or cents): 1299 is £12.99.")
+    price = MoneyField(help_text="As shoppers read it, in pounds and pence: 12.99 for £12.99.")
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default=DEFAULT_CURRENCY)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.HIDDEN)
     stock = models.PositiveIntegerField(
