@@ -8,7 +8,13 @@ from django.db import models
 from django.urls import reverse
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    TitleFieldPanel,
+)
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable
 from wagtail.search import index
@@ -39,6 +45,17 @@ class ProductQuerySet(models.QuerySet):
         updated = self.update(**changes)
         pagecache.invalidate(pagecache.CATALOGUE)
         return updated
+
+
+class ProductTitlePanel(TitleFieldPanel):
+    """The title fills the slug while a product is being added, as for a new page. Once saved,
+    its URL may be linked from posts and elsewhere, so a new title leaves the slug alone; the
+    editor can still change the slug by hand. (Wagtail stops the fill only for a `live`
+    instance, which products have no field for.)"""
+
+    class BoundPanel(TitleFieldPanel.BoundPanel):
+        def get_should_apply(self) -> bool:
+            return not (self.instance and self.instance.pk)
 
 
 class Product(index.Indexed, ClusterableModel):
@@ -112,7 +129,7 @@ class Product(index.Indexed, ClusterableModel):
     objects = ProductQuerySet.as_manager()
 
     panels = [
-        FieldPanel("title"),
+        ProductTitlePanel("title", targets=["slug"]),
         FieldPanel("slug"),
         FieldPanel("short_description"),
         FieldPanel("description"),

@@ -158,3 +158,28 @@ def test_price_field_refuses_more_than_the_database_holds_with_a_message_in_poun
     with pytest.raises(ValidationError) as refused:
         field.clean(field.prepare_value(largest + 1))
     assert refused.value.messages == [f"Enter at most {format_money(largest)}."]
+
+
+@pytest.mark.django_db
+def test_the_add_form_fills_the_slug_from_the_title_as_the_editor_types(admin_client, home):
+    response = admin_client.get(reverse("wagtailsnippets_shop_product:add"))
+
+    title, slug = form_input(response, "title"), form_input(response, "slug")
+    assert "w-sync" in title["data-controller"].split()
+    assert "keyup->w-sync#apply" in title["data-action"]
+    assert title["data-w-sync-target-value"] == f"#{slug['id']}"
+    assert slug["data-controller"] == "w-slug"  # Wagtail's SlugInput formats what is typed
+
+
+@pytest.mark.django_db
+def test_a_new_title_leaves_a_saved_products_slug_alone(admin_client, home):
+    product = ProductFactory(title="Dirty Old Town", slug="dirty-old-town")
+    edit_url = reverse("wagtailsnippets_shop_product:edit", args=[product.pk])
+
+    title = form_input(admin_client.get(edit_url), "title")
+    assert "w-sync#apply" not in title.get("data-action", "")
+
+    response = admin_client.post(edit_url, product_form_data(title="Dirty Old Town, revised"))
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert (product.title, product.slug) == ("Dirty Old Town, revised", "dirty-old-town")
