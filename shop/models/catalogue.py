@@ -8,12 +8,19 @@ from django.db import models
 from django.urls import reverse
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    TitleFieldPanel,
+)
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable
 from wagtail.search import index
 
 from cms import pagecache
+from shop.fields import MoneyField
 from shop.money import CURRENCY_CHOICES, DEFAULT_CURRENCY, format_money
 from shop.shipping import ShippingClass
 
@@ -38,6 +45,17 @@ class ProductQuerySet(models.QuerySet):
         updated = self.update(**changes)
         pagecache.invalidate(pagecache.CATALOGUE)
         return updated
+
+
+class ProductTitlePanel(TitleFieldPanel):
+    """The title fills the slug while a product is being added, as for a new page. Once saved,
+    its URL may be linked from posts and elsewhere, so a new title leaves the slug alone; the
+    editor can still change the slug by hand. (Wagtail stops the fill only for a `live`
+    instance, which products have no field for.)"""
+
+    class BoundPanel(TitleFieldPanel.BoundPanel):
+        def get_should_apply(self) -> bool:
+            return not (self.instance and self.instance.pk)
 
 
 class Product(index.Indexed, ClusterableModel):
@@ -67,7 +85,7 @@ class Product(index.Indexed, ClusterableModel):
         "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     format = models.CharField(max_length=20, choices=Format.choices, default=Format.BOOK)
-    price = models.PositiveIntegerField(help_text="In pence (or cents): 1299 is £12.99.")
+    price = MoneyField(help_text="As shoppers read it, in pounds and pence: 12.99 for £12.99.")
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default=DEFAULT_CURRENCY)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.HIDDEN)
     stock = models.PositiveIntegerField(
@@ -111,7 +129,7 @@ class Product(index.Indexed, ClusterableModel):
     objects = ProductQuerySet.as_manager()
 
     panels = [
-        FieldPanel("title"),
+        ProductTitlePanel("title", targets=["slug"]),
         FieldPanel("slug"),
         FieldPanel("short_description"),
         FieldPanel("description"),

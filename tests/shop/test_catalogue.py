@@ -6,7 +6,6 @@ import pytest
 from bs4 import BeautifulSoup
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
-from wagtail.test.utils.form_data import rich_text
 
 from shop.models import Product
 from tests.factories import ProductFactory, make_image
@@ -137,39 +136,6 @@ def test_a_featured_product_that_was_deleted_does_not_break_the_post(client, mak
 
     assert response.status_code == 200
     assert soup(response).select_one(".featured-product") is None
-
-
-def test_staff_add_a_product_in_the_admin(admin_client, home):
-    url = reverse("wagtailsnippets_shop_product:add")
-    data = {
-        "title": "Dirty Old Town",
-        "slug": "dirty-old-town",
-        "short_description": "The book.",
-        "description": rich_text("<p>A book about buildings.</p>"),
-        "format": "book",
-        "price": "1699",
-        "currency": "GBP",
-        "status": "on_sale",
-        "stock": "300",
-        "per_order_limit": "5",
-        "release_date": "",
-        "shipping_class": "small",
-        "preorder_cap": "",
-        "preorder_per_buyer_limit": "5",
-        "preorder_charge_mode": "charge_now",
-        "preorder_open": "on",
-        "gallery_images-TOTAL_FORMS": "0",
-        "gallery_images-INITIAL_FORMS": "0",
-        "gallery_images-MIN_NUM_FORMS": "0",
-        "gallery_images-MAX_NUM_FORMS": "1000",
-    }
-
-    response = admin_client.post(url, data)
-
-    assert response.status_code == 302
-    assert Product.objects.get(slug="dirty-old-town").price == 1699
-    listing = admin_client.get(reverse("wagtailsnippets_shop_product:list"))
-    assert "Dirty Old Town" in listing.content.decode()
 
 
 def test_an_editor_without_shop_rights_sees_no_shop_menu(client, django_user_model, home):
