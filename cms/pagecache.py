@@ -156,7 +156,8 @@ class PageCacheMiddleware:
 
 
 def _set_public_cache_control(response: HttpResponse) -> None:
-    """Browsers keep a page briefly; a CDN (purged on publish by frontend_cache) longer."""
+    """Browsers ask again each visit by default; a CDN (purged on publish by frontend_cache)
+    keeps a page longer."""
     patch_cache_control(
         response,
         public=True,

@@ -171,8 +171,10 @@ CACHES = {
 # show (cms/pagecache.py). QUIRE_PAGE_CACHE=off renders every page afresh (benchmarks, debugging).
 QUIRE_PAGE_CACHE = env_bool("QUIRE_PAGE_CACHE", True)
 QUIRE_PAGE_CACHE_TIMEOUT = int(env("QUIRE_PAGE_CACHE_TIMEOUT", str(24 * 3600)))
-# Cache-Control on public pages: browsers keep them this long (seconds)...
-QUIRE_PAGE_CACHE_MAX_AGE = int(env("QUIRE_PAGE_CACHE_MAX_AGE", "60"))
+# Cache-Control on public pages: browsers keep them this long (seconds). None by default: a
+# browser asks again on every visit (the page cache answers for next to nothing), so an editor
+# who publishes, or a buyer after a sale, never sees the page as it was before...
+QUIRE_PAGE_CACHE_MAX_AGE = int(env("QUIRE_PAGE_CACHE_MAX_AGE", "0"))
 # ...and a CDN this long; it is purged on publish when WAGTAILFRONTENDCACHE is configured.
 QUIRE_PAGE_CACHE_SHARED_MAX_AGE = int(env("QUIRE_PAGE_CACHE_SHARED_MAX_AGE", "300"))
 # The site, its settings, menus and view restrictions are cached too, retired on every change

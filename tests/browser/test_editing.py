@@ -136,3 +136,27 @@ def test_editor_writes_saves_reopens_previews_and_publishes_every_page_type(
         assert title in feed.text()
     page.wait_for_load_state("networkidle")
     page.close()
+
+
+def test_editor_edits_a_published_post_with_pictures_twice_in_a_row(editor, demo_site, browser):
+    post = BlogPage.objects.get(slug="walking-the-canal-at-dawn")
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.set_default_timeout(15_000)
+    page.goto(demo_site + post.url)  # a reader's visit makes the body's picture sizes
+    expect(page.locator(".post-body figure picture img")).to_have_count(1)
+    log_in(page, demo_site, editor.username)
+
+    for edition in ("second", "third"):
+        response = page.goto(demo_site + reverse("wagtailadmin_pages:edit", args=[post.pk]))
+        assert response.status == 200
+        image_block = page.locator("[data-contentpath=image] .chooser__title")
+        expect(image_block.first).to_have_text("Towpath in the mist")
+        title = f"Walking the canal at dawn, {edition} edition"
+        page.locator("#id_title").fill(title)
+        publish(page)
+
+        page.goto(demo_site + post.url)
+        expect(page.get_by_role("heading", level=1)).to_have_text(title)
+        expect(page.locator(".post-body figure picture img")).to_have_count(1)
+    page.wait_for_load_state("networkidle")
+    page.close()
