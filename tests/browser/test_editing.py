@@ -160,3 +160,22 @@ def test_editor_edits_a_published_post_with_pictures_twice_in_a_row(editor, demo
         expect(page.locator(".post-body figure picture img")).to_have_count(1)
     page.wait_for_load_state("networkidle")
     page.close()
+
+
+def test_every_block_in_the_picker_shows_a_preview(editor, demo_site, browser):
+    from cms.blocks import BodyBlock
+
+    blog = Page.objects.get(slug="blog")
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.set_default_timeout(15_000)
+    log_in(page, demo_site, editor.username)
+    page.goto(demo_site + reverse("wagtailadmin_pages:add", args=["cms", "blogpage", blog.pk]))
+    page.locator("#body-root .c-sf-add-button").first.click()
+
+    for block in BodyBlock().child_blocks.values():
+        option = page.get_by_role("option", name=str(block.label), exact=True)
+        page.locator(".w-combobox__option-row", has=option).get_by_role("button").click()
+        preview = page.frame_locator("iframe[src*='block-preview']")
+        expect(preview.locator(".wrap > *").first).to_be_visible()
+        expect(page.get_by_text(str(block.meta.description), exact=True)).to_be_visible()
+    page.close()
