@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping, Sequence
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.middleware.clickjacking import XFrameOptionsMiddleware
 
 
 def policy_header(directives: Mapping[str, Sequence[str]]) -> str:
@@ -24,7 +23,8 @@ def policy_header(directives: Mapping[str, Sequence[str]]) -> str:
 
 class ContentSecurityPolicyMiddleware:
     """Sends QUIRE_CSP on every response (QUIRE_CSP_ADMIN under the admin prefixes), as
-    Content-Security-Policy-Report-Only instead when QUIRE_CSP_REPORT_ONLY is on.
+    Content-Security-Policy-Report-Only instead when QUIRE_CSP_REPORT_ONLY is on, and the
+    X-Frame-Options that matches its `frame-ancestors`.
 
     Django's technical error pages (DEBUG only) are built from inline styles and scripts, so
     error responses go without a policy while DEBUG is on.
@@ -50,7 +50,15 @@ class ContentSecurityPolicyMiddleware:
             return response
         if self.header not in response:
             response[self.header] = self.policy_for(request)
+        if self.admin_may_frame(request):
+            # For browsers that read only X-Frame-Options (Django's middleware says DENY).
+            response["X-Frame-Options"] = "SAMEORIGIN"
         return response
+
+    def admin_may_frame(self, request: HttpRequest) -> bool:
+        """Admin screens and previews may be framed by the admin itself: that is how Wagtail's
+        preview panel shows the page beside its form. Public pages may not be framed."""
+        return request.path_info.startswith(self.admin_prefixes) or is_preview(request)
 
     def policy_for(self, request: HttpRequest) -> str:
         if request.path_info.startswith(self.admin_prefixes):
@@ -64,16 +72,3 @@ def is_preview(request: HttpRequest) -> bool:
     """Whether Wagtail is rendering a page for the admin's preview (it sets `is_preview` on
     the request it runs through the middleware for that)."""
     return getattr(request, "is_preview", False)
-
-
-class FramingMiddleware(XFrameOptionsMiddleware):
-    """X-Frame-Options to match each policy's `frame-ancestors`: no site may frame a public
-    page (DENY), while admin screens and previews may be framed by the admin itself
-    (SAMEORIGIN), which is how Wagtail's preview panel shows the page beside its form."""
-
-    def get_xframe_options_value(self, request: HttpRequest, response: HttpResponse) -> str:
-        if request.path_info.startswith(tuple(settings.QUIRE_CSP_ADMIN_PREFIXES)):
-            return "SAMEORIGIN"
-        if is_preview(request):
-            return "SAMEORIGIN"
-        return "DENY"

@@ -85,7 +85,7 @@ MIDDLEWARE = [
     "cms.pagecache.PageCacheMiddleware",
     "cms.sitedata.SiteFromCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "config.csp.FramingMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
