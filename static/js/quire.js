@@ -52,7 +52,7 @@
     var slots = document.querySelectorAll("[data-basket-count]");
     var tokens = document.querySelectorAll("[data-csrf-token]");
     if ((!slots.length && !tokens.length) || !window.fetch) return;
-    fetch("/shop/basket/count/", { credentials: "same-origin", headers: { Accept: "application/json" } })
+    var ready = fetch("/shop/basket/count/", { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
         if (!data) return;
@@ -63,5 +63,13 @@
         });
       })
       .catch(function () {});
+    // A buyer quicker than that request waits for it, rather than being asked to confirm.
+    tokens.forEach(function (input) {
+      input.form.addEventListener("submit", function (event) {
+        if (input.value) return;
+        event.preventDefault();
+        ready.then(function () { input.form.submit(); });
+      });
+    });
   });
 })();

@@ -116,3 +116,25 @@ def test_reader_pre_orders_the_book_from_its_post(demo_site, browser):
     assert PreOrder.objects.get().quantity == 2
     page.wait_for_load_state("networkidle")
     page.close()
+
+
+def test_a_buyer_quicker_than_the_basket_token_still_adds_at_once(demo_site, browser):
+    """The buy buttons get their token from a small request after the (cached) page loads; a
+    click before it answers waits for it instead of landing on the confirmation page."""
+    import time
+
+    page = browser.new_page()
+    page.set_default_timeout(15_000)
+
+    def slow_token(route):
+        time.sleep(1.5)
+        route.continue_()
+
+    page.route("**/shop/basket/count/", slow_token)
+    page.goto(demo_site + "/shop/products/dirty-old-town-tote-bag/", wait_until="domcontentloaded")
+    page.get_by_role("button", name="Add to basket").click()
+
+    expect(page).to_have_url(demo_site + "/shop/basket/")
+    expect(page.locator(".message")).to_have_text("Added “Dirty Old Town tote bag” to your basket.")
+    page.wait_for_load_state("networkidle")
+    page.close()
