@@ -482,9 +482,6 @@ def load_demo_site() -> dict[str, int]:
         thank_you="<p>Your copy is reserved. We have emailed you the details.</p>",
     )
     created["pages"] += made
-    if made:
-        preorder_form.products.add(products["dirty-old-town"])
-        preorder_form.save_revision().publish()
 
     posts = {}
     for spec in POSTS:

@@ -271,11 +271,10 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def pre_order_form(request: HttpRequest) -> HttpResponse:
-    """A stable address for "pre-order this": finds the live Pre-Order Form page offering the
-    product (or any), so buttons need not look the page up on every page view."""
-    forms = PreOrderFormPage.objects.live().public().order_by("path")
+    """A stable address for "pre-order this": finds the live Pre-Order Form page (each offers
+    every product on pre-order), so buttons need not look the page up on every page view."""
+    page = PreOrderFormPage.objects.live().public().order_by("path").first()
     slug = request.GET.get("product", "")
-    page = (forms.filter(products__slug=slug).first() if slug else None) or forms.first()
     if page is None:
         return render(request, "shop/no_preorders.html", status=404)
     query = f"?product={slug}" if slug else ""

@@ -31,6 +31,10 @@ class ProductQuerySet(models.QuerySet):
         """Products the public may see: everything but hidden ones."""
         return self.exclude(status=Product.Status.HIDDEN)
 
+    def on_pre_order(self):
+        """Products whose status is Pre-order: the campaigns the Pre-Order Form offers."""
+        return self.filter(status=Product.Status.PRE_ORDER)
+
     def for_listing(self):
         return self.select_related("cover_image").prefetch_related(
             prefetch_renditions("cover_image__renditions", images.PRODUCT_CARD)

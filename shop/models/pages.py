@@ -1,14 +1,12 @@
-"""The Pre-Order Form: a page editors place in the tree, offering chosen pre-order products."""
+"""The Pre-Order Form: a page editors place in the tree, offering every product on pre-order."""
 
 from __future__ import annotations
 
 from dataclasses import fields
 
-from django import forms
 from django.conf import settings
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
@@ -31,18 +29,10 @@ class PreOrderFormPage(RoutablePageMixin, RoutedPage, Page):
     thank_you = RichTextField(
         features=TEXT_FEATURES, blank=True, help_text="Shown after a pre-order is placed."
     )
-    products = ParentalManyToManyField(
-        "shop.Product",
-        blank=True,
-        related_name="+",
-        limit_choices_to={"status": Product.Status.PRE_ORDER},
-        help_text="Pre-order products this form offers.",
-    )
 
     content_panels = [
         *Page.content_panels,
         FieldPanel("intro"),
-        FieldPanel("products", widget=forms.CheckboxSelectMultiple),
         FieldPanel("terms"),
         FieldPanel("thank_you"),
     ]
@@ -54,9 +44,11 @@ class PreOrderFormPage(RoutablePageMixin, RoutedPage, Page):
         verbose_name = "pre-order form"
 
     def offered_products(self):
+        """Every product on pre-order: putting a product on pre-order is all it takes to offer
+        it here. Closed and full campaigns are listed too, and say so."""
         # No rendition prefetch: the form's product field runs this query again, and the
         # few campaign pictures come from Wagtail's rendition cache without a query.
-        return self.products.filter(status=Product.Status.PRE_ORDER).select_related("cover_image")
+        return Product.objects.on_pre_order().select_related("cover_image")
 
     def initial_for(self, request, products) -> dict:
         """Preselect the product a "Pre-order" button linked to (?product=<slug>)."""

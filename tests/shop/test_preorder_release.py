@@ -24,7 +24,7 @@ def book(home):
 
 @pytest.fixture
 def form_page(home, book):
-    return make_preorder_form_page(home, [book])
+    return make_preorder_form_page(home)
 
 
 def path_of(url: str) -> str:
@@ -161,7 +161,7 @@ def test_stripe_down_on_release_day_leaves_cards_to_charge_on_the_next_run(
 
 def test_reserved_pre_orders_get_a_payment_link_on_release(client, home, smtp_inbox, settings):
     book = PreOrderProductFactory(title="Reserve me", preorder_charge_mode="reserve")
-    page = make_preorder_form_page(home, [book], slug="reserve")
+    page = make_preorder_form_page(home, slug="reserve")
     submit(client, page)
 
     summary = release(book)
@@ -191,7 +191,7 @@ def test_the_release_command_prints_progress_and_a_summary(client, form_page, bo
 
 def test_cancelling_after_paying_refunds_and_frees_the_units(client, home, fake_stripe, smtp_inbox):
     book = PreOrderProductFactory(title="Paid book", preorder_charge_mode="charge_now")
-    page = make_preorder_form_page(home, [book], slug="charge-now")
+    page = make_preorder_form_page(home, slug="charge-now")
     submit(client, page, quantity="2")
     preorder = PreOrder.objects.get()
     landing = fake_stripe.pay(preorder.stripe_session_id)

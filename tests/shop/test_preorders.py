@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from shop import preorders
 from shop.models import PreOrder, Product
-from tests.factories import PreOrderProductFactory, make_preorder_form_page
+from tests.factories import PreOrderProductFactory, ProductFactory, make_preorder_form_page
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def book(home):
 
 @pytest.fixture
 def form_page(home, book):
-    return make_preorder_form_page(home, [book])
+    return make_preorder_form_page(home)
 
 
 def soup(response):
@@ -188,6 +188,43 @@ def test_charge_now_without_a_stripe_key_reserves_nothing(client, form_page, boo
 
     assert "Payments are not set up" in " ".join(errors(response))
     assert Product.objects.get(pk=book.pk).preorder_reserved == 0
+
+
+def campaigns_on(response) -> list[str]:
+    return [h2.get_text(strip=True) for h2 in soup(response).select(".campaign h2")]
+
+
+def test_product_put_on_pre_order_is_offered_by_the_form(client, commit, form_page, book):
+    """No second step: saving the product with the status Pre-order is all it takes, and the
+    cached product page that showed it on sale is retired when the product is saved."""
+    canal = ProductFactory(title="Canal walks", status=Product.Status.ON_SALE)
+    client.get(canal.get_absolute_url())
+    assert client.get(canal.get_absolute_url())["X-Cache"] == "HIT"
+    assert campaigns_on(client.get(form_page.url)) == ["Dirty Old Town"]
+
+    def put_on_pre_order():
+        canal.status, canal.preorder_cap = Product.Status.PRE_ORDER, 50
+        canal.save()
+
+    commit(put_on_pre_order)
+
+    form = client.get(form_page.url)
+    assert campaigns_on(form) == ["Canal walks", "Dirty Old Town"]
+    assert form["Cache-Control"] == "private, no-store"
+    choices = [option["value"] for option in soup(form).select("select[name=product] option")]
+    assert str(canal.pk) in choices
+    product_page = client.get(canal.get_absolute_url())
+    assert product_page.get("X-Cache") != "HIT"
+    assert "Pre-order “Canal walks”" in product_page.content.decode()
+    link = client.get(f"/shop/pre-order/?product={canal.slug}")
+    assert link["Location"] == f"{form_page.url}?product={canal.slug}"
+
+
+def test_products_not_on_pre_order_are_not_offered(client, form_page, book):
+    for status in [Product.Status.ON_SALE, Product.Status.SOLD_OUT, Product.Status.HIDDEN]:
+        ProductFactory(title=f"A {status} product", status=status)
+
+    assert campaigns_on(client.get(form_page.url)) == ["Dirty Old Town"]
 
 
 def test_pre_order_links_find_the_form(client, form_page, book):
