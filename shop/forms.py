@@ -67,12 +67,15 @@ class PreOrderForm(forms.Form):
     website = forms.CharField(required=False, label="Leave this empty")
     form_token = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, products, **kwargs):
+    def __init__(self, *args, products, must_choose=False, **kwargs):
+        """`must_choose`: nothing is chosen for the buyer, even when one product is offered."""
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = products
         if not self.is_bound:
             self.initial["form_token"] = new_form_token()
-        if len(products) == 1:
+        if must_choose:
+            self.fields["product"].empty_label = "Choose what to pre-order"
+        elif len(products) == 1:
             self.fields["product"].widget = forms.HiddenInput()
             self.initial.setdefault("product", products[0].pk)
         self.helper = FormHelper()

@@ -7,6 +7,7 @@ from dataclasses import fields
 from django.conf import settings
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.html import format_html
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
@@ -50,17 +51,40 @@ class PreOrderFormPage(RoutablePageMixin, RoutedPage, Page):
         # few campaign pictures come from Wagtail's rendition cache without a query.
         return Product.objects.on_pre_order().select_related("cover_image")
 
-    def initial_for(self, request, products) -> dict:
-        """Preselect the product a "Pre-order" button linked to (?product=<slug>)."""
+    def product_from_link(self, request, products) -> tuple[Product | None, str]:
+        """The product a "Pre-order" link names (?product=<slug>) when it can be pre-ordered
+        now; otherwise none, and the reason to tell the buyer. A link never stands for
+        another product."""
         slug = request.GET.get("product")
-        chosen = next((p for p in products if p.slug == slug), None) if slug else None
-        return {"product": chosen.pk} if chosen else {}
+        if not slug:
+            return None, ""
+        product = next((p for p in products if p.slug == slug), None)
+        if product is not None:
+            if product.accepts_preorders:
+                return product, ""
+            if product.preorder_units_left == 0:
+                return None, (
+                    f"Sorry, “{product.title}” cannot be pre-ordered any more: all "
+                    f"{product.preorder_cap} are spoken for."
+                )
+            return None, f"Sorry, pre-orders for “{product.title}” are closed."
+        product = Product.objects.visible().filter(slug=slug).first()
+        if product is None:
+            return None, "Sorry, the product this link is for cannot be pre-ordered."
+        if product.can_be_added_to_basket:
+            return None, format_html(
+                '“{}” is not a pre-order: it is on sale now, <a href="{}">in the shop</a>.',
+                product.title,
+                product.get_absolute_url(),
+            )
+        return None, f"Sorry, “{product.title}” is sold out, so it cannot be pre-ordered."
 
-    def render_form(self, request, form, products, status=200):
+    def render_form(self, request, form, products, link_refusal="", status=200):
+        context = {"form": form, "products": products, "link_refusal": link_refusal}
         response = TemplateResponse(
             request,
             "shop/pre_order_form_page.html",
-            {**self.get_context(request), "form": form, "products": products},
+            {**self.get_context(request), **context},
             status=status,
         )
         response["Cache-Control"] = "private, no-store"  # it carries a one-time token
@@ -73,12 +97,16 @@ class PreOrderFormPage(RoutablePageMixin, RoutedPage, Page):
         from shop.forms import PreOrderForm
 
         products = self.offered_products()
+        linked, refusal = self.product_from_link(request, products)
+        # Sent here for something that cannot be pre-ordered, the buyer chooses for themselves.
+        must_choose = bool(refusal)
         if request.method != "POST":
-            form = PreOrderForm(products=products, initial=self.initial_for(request, products))
-            return self.render_form(request, form, products)
-        form = PreOrderForm(request.POST, products=products)
+            initial = {"product": linked.pk} if linked else {}
+            form = PreOrderForm(products=products, initial=initial, must_choose=must_choose)
+            return self.render_form(request, form, products, refusal)
+        form = PreOrderForm(request.POST, products=products, must_choose=must_choose)
         if not form.is_valid():
-            return self.render_form(request, form, products, status=400)
+            return self.render_form(request, form, products, refusal, status=400)
         data = form.cleaned_data
         ip = request.META.get("REMOTE_ADDR", "")
         if not (
@@ -92,7 +120,7 @@ class PreOrderFormPage(RoutablePageMixin, RoutedPage, Page):
                 "There have been too many pre-orders from you in the last hour. "
                 "Please try again later, or email us if something is wrong.",
             )
-            return self.render_form(request, form, products, status=429)
+            return self.render_form(request, form, products, refusal, status=429)
         buyer = preorders.Buyer(**{f.name: data[f.name] for f in fields(preorders.Buyer)})
         try:
             preorder, _ = preorders.place_preorder(
@@ -102,7 +130,7 @@ class PreOrderFormPage(RoutablePageMixin, RoutedPage, Page):
                 return redirect(preorders.send_to_stripe(request, preorder))
         except preorders.PreOrderError as error:
             form.add_error(form.visible_field_name(error.field), error.message)
-            return self.render_form(request, form, products, status=409)
+            return self.render_form(request, form, products, refusal, status=409)
         thanks = self.reverse_subpage("thanks", args=[preorder.reference, preorder.access_token])
         return redirect(self.url + thanks)
 

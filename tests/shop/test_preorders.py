@@ -227,6 +227,74 @@ def test_products_not_on_pre_order_are_not_offered(client, form_page, book):
     assert campaigns_on(client.get(form_page.url)) == ["Dirty Old Town"]
 
 
+def test_preorder_link_preselects_the_product_it_names(client, form_page, book):
+    canal = PreOrderProductFactory(title="Canal walks")
+
+    html = soup(client.get(f"{form_page.url}?product={canal.slug}"))
+
+    assert html.select_one("select[name=product] option[selected]")["value"] == str(canal.pk)
+    assert html.select(".message") == []
+
+
+@pytest.mark.parametrize(
+    "made, message",
+    [
+        (
+            lambda: PreOrderProductFactory(title="Canal walks", preorder_open=False),
+            "Sorry, pre-orders for “Canal walks” are closed.",
+        ),
+        (
+            lambda: PreOrderProductFactory(
+                title="Canal walks", preorder_cap=3, preorder_reserved=3
+            ),
+            "Sorry, “Canal walks” cannot be pre-ordered any more: all 3 are spoken for.",
+        ),
+        (
+            lambda: ProductFactory(title="Canal walks", status=Product.Status.SOLD_OUT),
+            "Sorry, “Canal walks” is sold out, so it cannot be pre-ordered.",
+        ),
+        (
+            lambda: ProductFactory(title="Canal walks", status=Product.Status.ON_SALE),
+            "“Canal walks” is not a pre-order: it is on sale now, in the shop.",
+        ),
+        (
+            lambda: ProductFactory(title="Canal walks", status=Product.Status.HIDDEN),
+            "Sorry, the product this link is for cannot be pre-ordered.",
+        ),
+        (lambda: None, "Sorry, the product this link is for cannot be pre-ordered."),
+    ],
+    ids=["closed", "full", "sold-out", "on-sale", "hidden", "unknown"],
+)
+def test_preorder_link_for_a_product_not_offered_says_so(client, form_page, book, made, message):
+    """The link lands on the form with the reason, never with another product chosen."""
+    product = made()
+    slug = product.slug if product else "no-such-thing"
+
+    response = client.get(f"/shop/pre-order/?product={slug}", follow=True)
+
+    html = soup(response)
+    assert response.status_code == 200
+    assert [" ".join(m.get_text().split()) for m in html.select(".message")] == [message]
+    assert html.select_one("input[name=product]") is None  # not even the only campaign
+    chosen = html.select("select[name=product] option[selected]")
+    assert [option["value"] for option in chosen] in ([], [""])
+    assert html.select_one("select[name=product] option")["value"] == ""
+
+
+def test_a_buyer_sent_by_such_a_link_is_asked_to_choose(client, form_page, book):
+    url = f"{form_page.url}?product=no-such-thing"
+    data = {**fresh_form(client, form_page), **details(), "product": ""}
+
+    response = client.post(url, data)
+
+    assert response.status_code == 400
+    product_errors = soup(response).select("#div_id_product .invalid-feedback")
+    assert [e.get_text(strip=True) for e in product_errors] == ["This field is required."]
+    assert PreOrder.objects.count() == 0
+    chosen = client.post(url, {**data, **fresh_form(client, form_page), "product": book.pk})
+    assert chosen.status_code == 302
+
+
 def test_pre_order_links_find_the_form(client, form_page, book):
     response = client.get(f"/shop/pre-order/?product={book.slug}")
 
