@@ -60,7 +60,7 @@ class PreOrderForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     consent = forms.BooleanField(
-        label="I have read the terms above and agree to be charged as they describe.",
+        label="I have read the terms above and agree to pay as stated for what I pre-order.",
         error_messages={"required": "Please tick to agree to the terms before pre-ordering."},
     )
     # A field people never see or fill in; bots filling every field give themselves away.

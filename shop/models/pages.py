@@ -24,8 +24,9 @@ class PreOrderFormPage(RoutablePageMixin, RoutedPage, Page):
     intro = RichTextField(features=TEXT_FEATURES, blank=True)
     terms = RichTextField(
         features=TEXT_FEATURES,
-        help_text="When and how the buyer is charged, and their right to cancel. Buyers must "
-        "agree to this before pre-ordering.",
+        help_text="General terms for every pre-order, such as cancelling and a moved release "
+        "date; buyers must agree to them before pre-ordering. The form states beside each "
+        "product when it is paid for, from its charge mode, so leave that out here.",
     )
     thank_you = RichTextField(
         features=TEXT_FEATURES, blank=True, help_text="Shown after a pre-order is placed."

@@ -134,6 +134,13 @@ class PreOrder(models.Model):
     def total_display(self) -> str:
         return self.money(self.total)
 
+    @property
+    def payment_terms(self) -> str:
+        """When the buyer pays the total, by the charge mode they pre-ordered under."""
+        return PreOrderChargeMode(self.charge_mode).when_buyer_pays(
+            self.total_display, self.product.release_date
+        )
+
     def can_become(self, status: str) -> bool:
         return status in self.TRANSITIONS.get(self.status, set())
 

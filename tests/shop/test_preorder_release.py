@@ -68,6 +68,18 @@ def test_saving_a_card_charges_nothing_and_confirms_the_pre_order(
     assert "Your card is saved" in page
 
 
+def test_the_confirmation_of_a_saved_card_says_it_is_charged_on_release(
+    client, form_page, book, fake_stripe, smtp_inbox
+):
+    preorder = pre_order_with_card(client, form_page, fake_stripe)
+
+    confirmation = next(m for m in smtp_inbox.messages if m["To"] == "ruth@example.com")
+    for part in ("plain", "html"):
+        body = " ".join(confirmation.get_body((part,)).get_content().split())
+        assert f"Your card is saved with Stripe now and charged {preorder.total_display}" in body
+        assert "link to pay" not in body
+
+
 def test_release_charges_saved_cards_once_however_often_it_runs(
     client, form_page, book, fake_stripe, smtp_inbox
 ):

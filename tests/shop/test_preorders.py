@@ -295,6 +295,43 @@ def test_a_buyer_sent_by_such_a_link_is_asked_to_choose(client, form_page, book)
     assert chosen.status_code == 302
 
 
+def test_each_offered_product_says_when_the_buyer_pays(client, form_page, book):
+    from datetime import date
+
+    Product.objects.filter(pk=book.pk).update(release_date=date(2027, 3, 19))
+    PreOrderProductFactory(title="Charged now", preorder_charge_mode="charge_now", price=2000)
+    PreOrderProductFactory(title="Card on release", preorder_charge_mode="on_release")
+
+    html = soup(client.get(form_page.url))
+
+    said = {
+        campaign.h2.get_text(strip=True): campaign.select_one(".campaign__payment").text
+        for campaign in html.select(".campaign")
+    }
+    assert said == {
+        "Charged now": "You pay £20.00 each plus delivery now, with Stripe, as you place the "
+        "pre-order. If you cancel before release, it is refunded in full.",
+        "Card on release": "Your card is saved with Stripe now and charged £16.99 each plus "
+        "delivery on release. Nothing is charged before then, and cancelling is free until "
+        "then.",
+        "Dirty Old Town": "Nothing is charged now and no card is needed. On release (planned "
+        "for 19 March 2027) we email you a link to pay £16.99 each plus delivery. Cancelling "
+        "is free until then.",
+    }
+
+
+def test_the_confirmation_says_when_the_buyer_pays_what_they_owe(client, form_page, book):
+    response = submit(client, form_page)
+
+    thanks = soup(client.get(response["Location"]))
+
+    said = "Nothing is charged now and no card is needed. On release we email you a link to pay "
+    assert said + "£36.93. Cancelling is free until then." in thanks.select_one(
+        ".preorder-summary"
+    ).get_text(" ", strip=True)
+    assert said + "£36.93." in mail.outbox[0].body
+
+
 def test_pre_order_links_find_the_form(client, form_page, book):
     response = client.get(f"/shop/pre-order/?product={book.slug}")
 
