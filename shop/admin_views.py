@@ -10,6 +10,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.components import Component
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.widgets import AdminDateInput
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from shop import orders, preorders
@@ -92,7 +93,8 @@ class OrderInspectView(generic.InspectView):
 
 
 class ReleaseDateForm(forms.Form):
-    release_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    # Wagtail's date picker, as on the product form: it shows the date in the format it reads.
+    release_date = forms.DateField(widget=AdminDateInput)
 
 
 class CampaignView(WagtailAdminTemplateMixin, TemplateView):

@@ -307,6 +307,20 @@ def test_managers_release_from_the_admin_and_packers_cannot(
     assert preorder.status == PreOrder.Status.PAID
 
 
+def test_campaign_page_shows_the_current_release_date(admin_client, book):
+    from datetime import date
+
+    from bs4 import BeautifulSoup
+    from django.urls import reverse
+
+    Product.objects.filter(pk=book.pk).update(release_date=date(2027, 3, 19))
+
+    page = admin_client.get(reverse("shop_campaign", args=[book.pk]))
+
+    field = BeautifulSoup(page.content, "html.parser").select_one("input[name=release_date]")
+    assert field["value"] == "2027-03-19"  # as a date input or Wagtail's date picker reads it
+
+
 def test_a_new_release_date_is_emailed_once_with_keep_and_cancel_links(
     admin_client,
     client,
