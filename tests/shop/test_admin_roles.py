@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from shop import preorders
-from tests.factories import PreOrderProductFactory, ProductFactory
+from tests.factories import PreOrderProductFactory, ProductFactory, make_image
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +96,22 @@ def test_only_those_who_may_delete_products_are_offered_bulk_delete(
     bulk_delete = reverse("wagtail_bulk_action", args=["shop", "product", "delete"])
     assert (listing.find("a", href=bulk_delete) is not None) is may_delete
     assert bool(listing.select("[data-bulk-action-checkbox]")) is may_delete
+
+
+@pytest.mark.parametrize("group", ["Shop staff", "Shop managers"])
+def test_shop_roles_can_choose_upload_and_edit_product_pictures(
+    client, django_user_model, home, group
+):
+    """They look after products, pictures included: the product form's image chooser lists
+    the library and its "Edit this image" link opens the image."""
+    picture = make_image("Gasworks at dusk")
+    product = ProductFactory(title="Tote", cover_image=picture)
+    user = signed_in(client, django_user_model, group)
+
+    form = soup(user.get(reverse("wagtailsnippets_shop_product:edit", args=[product.pk])))
+    chooser = user.get(reverse("wagtailimages_chooser:choose")).json()["html"]
+
+    edit_link = form.select_one("#id_cover_image-chooser a[data-chooser-edit-link]")["href"]
+    assert user.get(edit_link).status_code == 200
+    assert "Gasworks at dusk" in chooser
+    assert "Upload" in chooser
