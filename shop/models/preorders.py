@@ -62,7 +62,9 @@ class PreOrder(models.Model):
     unit_price = models.PositiveIntegerField()
     shipping = models.PositiveIntegerField()
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default=DEFAULT_CURRENCY)
-    charge_mode = models.CharField(max_length=20, choices=PreOrderChargeMode.choices)
+    charge_mode = models.CharField(
+        "when the buyer pays", max_length=20, choices=PreOrderChargeMode.choices
+    )
     status = models.CharField(max_length=20, choices=Status.choices)
     name = models.CharField(max_length=200)
     email = models.EmailField()
@@ -97,6 +99,8 @@ class PreOrder(models.Model):
     payment_needed_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "pre-order"
+        verbose_name_plural = "pre-orders"
         ordering = ["-created_at"]
         permissions = [
             ("release_preorders", "Can release pre-orders (charge saved cards, send links)")

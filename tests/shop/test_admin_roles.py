@@ -115,3 +115,17 @@ def test_shop_roles_can_choose_upload_and_edit_product_pictures(
     assert user.get(edit_link).status_code == 200
     assert "Gasworks at dusk" in chooser
     assert "Upload" in chooser
+
+
+def test_the_shop_admin_names_things_as_staff_say_them(admin_client, preorder):
+    listing = admin_client.get(reverse("shop_preorders:index")).content.decode()
+    inspect = admin_client.get(reverse("shop_preorders:inspect", args=[preorder.pk]))
+    group = Group.objects.get(name="Shop staff")
+    permissions = admin_client.get(reverse("wagtailusers_groups:edit", args=[group.pk]))
+
+    for page in [listing, inspect.content.decode(), permissions.content.decode()]:
+        assert "Pre order" not in page and "pre order" not in page
+    assert soup(inspect).title.text.startswith("Inspect")
+    assert "<title>Pre-orders" in listing
+    labels = [label.get_text(strip=True) for label in soup(inspect).select("dt")]
+    assert "When the buyer pays" in labels
