@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from shop import preorders
 from shop.models import Order, PreOrder, Product
+from tests.browser.preorder_form import fill_in_pre_order
 from tests.factories import make_order
 
 pytestmark = pytest.mark.browser
@@ -88,12 +89,7 @@ def test_a_product_put_on_pre_order_in_the_admin_can_be_pre_ordered_at_once(
     expect(campaign.locator(".campaign__payment")).to_contain_text("email you a link to pay")
     expect(reader.locator(".terms")).not_to_contain_text("Reserving is free")
 
-    reader.get_by_label("How many?").fill("1")
-    reader.get_by_label("Full name").fill("Ruth Reader")
-    reader.get_by_label("Email").fill("ruth@example.com")
-    reader.get_by_label("Address", exact=False).first.fill("1 Canal Street")
-    reader.get_by_label("Town or city").fill("Salford")
-    reader.get_by_label("Postcode").fill("M5 4WT")
+    fill_in_pre_order(reader)
     reader.get_by_label("I have read the terms").check()
     reader.get_by_role("button", name="Place my pre-order").click()
 
