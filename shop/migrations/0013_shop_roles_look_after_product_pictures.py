@@ -26,10 +26,12 @@ def grant(apps, schema_editor):
 
 
 def revoke(apps, schema_editor):
+    """Choosing stays: Wagtail's own migration grants it to every group with admin access,
+    depending only on which of the two migrations ran first."""
     apps.get_model("wagtailcore", "GroupCollectionPermission").objects.filter(
         group__name__in=GROUPS,
         permission__content_type__app_label="wagtailimages",
-        permission__codename__in=IMAGE_PERMISSIONS,
+        permission__codename__in=["add_image", "change_image"],
     ).delete()
 
 
