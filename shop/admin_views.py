@@ -153,8 +153,18 @@ class CampaignView(WagtailAdminTemplateMixin, TemplateView):
         self.product = get_object_or_404(Product, pk=product_pk)
         return super().dispatch(request, product_pk)
 
-    def get_page_title(self):
-        return f"Pre-order campaign: {self.product.title}"
+    page_title = "Campaign"
+
+    def get_page_subtitle(self):
+        return self.product.title
+
+    def get_breadcrumbs_items(self):
+        # Without its own breadcrumb the page was headed "Home".
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("shop_preorders:index"), "label": "Pre-orders"},
+            {"url": "", "label": self.get_page_title(), "sublabel": self.get_page_subtitle()},
+        ]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -129,3 +129,13 @@ def test_the_shop_admin_names_things_as_staff_say_them(admin_client, preorder):
     assert "<title>Pre-orders" in listing
     labels = [label.get_text(strip=True) for label in soup(inspect).select("dt")]
     assert "When the buyer pays" in labels
+
+
+def test_the_campaign_page_is_headed_with_its_campaign(client, django_user_model, preorder):
+    manager = signed_in(client, django_user_model, "Shop managers")
+
+    page = soup(manager.get(reverse("shop_campaign", args=[preorder.product_id])))
+
+    assert page.title.text.startswith("Campaign: Dirty Old Town")
+    crumbs = [" ".join(item.get_text().split()) for item in page.select(".w-breadcrumbs li")]
+    assert crumbs[-2:] == ["Pre-orders", "Campaign : Dirty Old Town"]
