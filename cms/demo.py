@@ -475,16 +475,17 @@ def load_demo_site() -> dict[str, int]:
         title="Pre-Order Form",
         intro="<p>Reserve your copy of <i>Dirty Old Town</i> before it is out. Signed copies "
         "for the first three hundred.</p>",
-        terms="<p>Reserving is free: nothing is charged today. When the book is released we "
-        "email you a link to pay the price shown here plus delivery, and send it once you have "
-        "paid. You can cancel at any time before then from the link in your confirmation "
-        "email.</p>",
+        # When each product is paid for is stated beside it by the form, from its charge
+        # mode; these general terms hold whichever mode a campaign uses.
+        terms="<p>You pay the price shown plus delivery to your country; when you pay is "
+        "stated beside each item above and in your confirmation. If the release date moves, "
+        "we email you the new date and you can keep your pre-order or cancel it. You can "
+        "cancel at any time before release from the link in your confirmation email, and "
+        "anything you have paid is refunded in full. We send your copy once it is released "
+        "and paid for.</p>",
         thank_you="<p>Your copy is reserved. We have emailed you the details.</p>",
     )
     created["pages"] += made
-    if made:
-        preorder_form.products.add(products["dirty-old-town"])
-        preorder_form.save_revision().publish()
 
     posts = {}
     for spec in POSTS:

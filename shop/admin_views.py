@@ -1,16 +1,23 @@
-"""Admin views for orders: staff inspect them and change their status, never edit them freely."""
+"""Admin views for the shop. Staff inspect orders and change their status, never edit them
+freely; everyone is shown only the links and buttons their role lets them use."""
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.http import urlencode
 from django.views.generic import TemplateView
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.components import Component
+from wagtail.admin.ui.tables import BulkActionsCheckboxColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.widgets import AdminDateInput, Button
 from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 
 from shop import orders, preorders
 from shop.models import Order, PreOrder, Product
@@ -25,6 +32,12 @@ class OrderPermissionPolicy(ModelPermissionPolicy):
         if action == "refund":
             return user.is_active and user.has_perm("shop.refund_order")
         return super().user_has_permission(user, action)
+
+
+def may_run_campaigns(user) -> bool:
+    """Who may use a campaign's page (change its release date, release it, mark it shipped):
+    Shop managers. Links to it are shown to them only."""
+    return user.is_active and user.has_perm("shop.release_preorders")
 
 
 class PreOrderPermissionPolicy(ModelPermissionPolicy):
@@ -91,8 +104,40 @@ class OrderInspectView(generic.InspectView):
         return context
 
 
+class PreOrderInspectView(generic.InspectView):
+    """A pre-order, with a way to its campaign for those who may run it."""
+
+    @cached_property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        if may_run_campaigns(self.request.user):
+            url = reverse("shop_campaign", args=[self.object.product_id])
+            buttons.append(Button("Campaign", url=url, icon_name="calendar", priority=30))
+        return buttons
+
+
+class ProductIndexView(SnippetIndexView):
+    """The product list. The only bulk action on products is deleting them, so people who may
+    not delete products get neither the row checkboxes nor the bulk "Delete" button."""
+
+    @cached_property
+    def may_delete(self) -> bool:
+        return self.permission_policy.user_has_permission(self.request.user, "delete")
+
+    @cached_property
+    def columns(self):
+        columns = super().columns
+        if self.may_delete:
+            return columns
+        return [column for column in columns if not isinstance(column, BulkActionsCheckboxColumn)]
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "bulk_actions_allowed": self.may_delete}
+
+
 class ReleaseDateForm(forms.Form):
-    release_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    # Wagtail's date picker, as on the product form: it shows the date in the format it reads.
+    release_date = forms.DateField(widget=AdminDateInput)
 
 
 class CampaignView(WagtailAdminTemplateMixin, TemplateView):
@@ -103,13 +148,23 @@ class CampaignView(WagtailAdminTemplateMixin, TemplateView):
     header_icon = "calendar"
 
     def dispatch(self, request, product_pk):
-        self.product = get_object_or_404(Product, pk=product_pk)
-        if not request.user.has_perm("shop.release_preorders"):
+        if not may_run_campaigns(request.user):
             raise PermissionDenied
+        self.product = get_object_or_404(Product, pk=product_pk)
         return super().dispatch(request, product_pk)
 
-    def get_page_title(self):
-        return f"Pre-order campaign: {self.product.title}"
+    page_title = "Campaign"
+
+    def get_page_subtitle(self):
+        return self.product.title
+
+    def get_breadcrumbs_items(self):
+        # Without its own breadcrumb the page was headed "Home".
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("shop_preorders:index"), "label": "Pre-orders"},
+            {"url": "", "label": self.get_page_title(), "sublabel": self.get_page_subtitle()},
+        ]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -120,6 +175,8 @@ class CampaignView(WagtailAdminTemplateMixin, TemplateView):
         )
         context.update(
             product=self.product,
+            preorders_url=preorders_of(self.product),
+            may_edit_product=self.request.user.has_perm("shop.change_product"),
             to_charge=counts.get(PreOrder.Status.CARD_SAVED, 0),
             to_link=counts.get(PreOrder.Status.RESERVED, 0),
             counts={PreOrder.Status(status).label: n for status, n in counts.items()},
@@ -163,5 +220,14 @@ class PreOrderDashboardPanel(Component):
     order = 150
     template_name = "shop/admin/dashboard_panel.html"
 
+    def __init__(self, campaign_tools: bool):
+        self.campaign_tools = campaign_tools
+
     def get_context_data(self, parent_context=None):
-        return {"rows": list(preorders.dashboard_rows())}
+        rows = [(product, preorders_of(product)) for product in preorders.dashboard_rows()]
+        return {"rows": rows, "campaign_tools": self.campaign_tools}
+
+
+def preorders_of(product: Product) -> str:
+    """The pre-order list showing one product's pre-orders."""
+    return reverse("shop_preorders:index") + "?" + urlencode({"product": product.pk})

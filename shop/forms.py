@@ -60,19 +60,22 @@ class PreOrderForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     consent = forms.BooleanField(
-        label="I have read the terms above and agree to be charged as they describe.",
+        label="I have read the terms above and agree to pay as stated for what I pre-order.",
         error_messages={"required": "Please tick to agree to the terms before pre-ordering."},
     )
     # A field people never see or fill in; bots filling every field give themselves away.
     website = forms.CharField(required=False, label="Leave this empty")
     form_token = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, products, **kwargs):
+    def __init__(self, *args, products, must_choose=False, **kwargs):
+        """`must_choose`: nothing is chosen for the buyer, even when one product is offered."""
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = products
         if not self.is_bound:
             self.initial["form_token"] = new_form_token()
-        if len(products) == 1:
+        if must_choose:
+            self.fields["product"].empty_label = "Choose what to pre-order"
+        elif len(products) == 1:
             self.fields["product"].widget = forms.HiddenInput()
             self.initial.setdefault("product", products[0].pk)
         self.helper = FormHelper()

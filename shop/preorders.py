@@ -436,7 +436,7 @@ def dashboard_rows():
     ]
     live = Q(preorders__status__in=PreOrder.HOLDS_UNITS)
     return (
-        Product.objects.filter(status=Product.Status.PRE_ORDER)
+        Product.objects.on_pre_order()
         .annotate(
             live_preorders=Count("preorders", filter=live),
             units=Sum("preorders__quantity", filter=live),

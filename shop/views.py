@@ -10,7 +10,7 @@ from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.crypto import constant_time_compare
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -264,14 +264,14 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def pre_order_form(request: HttpRequest) -> HttpResponse:
-    """A stable address for "pre-order this": finds the live Pre-Order Form page offering the
-    product (or any), so buttons need not look the page up on every page view."""
-    forms = PreOrderFormPage.objects.live().public().order_by("path")
+    """A stable address for "pre-order this": finds the live Pre-Order Form page (each offers
+    every product on pre-order), so buttons need not look the page up on every page view. The
+    page says so when the product asked for cannot be pre-ordered."""
+    page = PreOrderFormPage.objects.live().public().order_by("path").first()
     slug = request.GET.get("product", "")
-    page = (forms.filter(products__slug=slug).first() if slug else None) or forms.first()
     if page is None:
         return render(request, "shop/no_preorders.html", status=404)
-    query = f"?product={slug}" if slug else ""
+    query = "?" + urlencode({"product": slug}) if slug else ""
     return redirect(page.url + query)
 
 

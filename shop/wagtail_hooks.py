@@ -16,7 +16,10 @@ from shop.admin_views import (
     OrderPermissionPolicy,
     OrderStatusForm,
     PreOrderDashboardPanel,
+    PreOrderInspectView,
     PreOrderPermissionPolicy,
+    ProductIndexView,
+    may_run_campaigns,
 )
 from shop.models import Order, PreOrder, Product
 
@@ -28,6 +31,8 @@ class ProductViewSet(SnippetViewSet):
     model = Product
     icon = "tag"
     menu_label = "Products"
+    index_view_class = ProductIndexView
+    index_template_name = "shop/admin/product_index.html"
     list_display = [
         "title",
         "status",
@@ -138,6 +143,7 @@ class PreOrderViewSet(ModelViewSet):
     export_filename = "pre-orders"
     form_fields = ["note"]  # required by ModelViewSet; editing is refused by the policy
     inspect_view_enabled = True
+    inspect_view_class = PreOrderInspectView
     inspect_view_fields = [
         "reference",
         "product",
@@ -186,4 +192,4 @@ def register_campaign_urls():
 @hooks.register("construct_homepage_panels")
 def add_preorder_panel(request, panels):
     if request.user.has_perm("shop.view_preorder"):
-        panels.append(PreOrderDashboardPanel())
+        panels.append(PreOrderDashboardPanel(campaign_tools=may_run_campaigns(request.user)))

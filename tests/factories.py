@@ -128,7 +128,8 @@ class PreOrderProductFactory(ProductFactory):
     preorder_charge_mode = "reserve"
 
 
-def make_preorder_form_page(parent, products, **fields):
+def make_preorder_form_page(parent, **fields):
+    """A published Pre-Order Form; it offers every product on pre-order."""
     from shop.models import PreOrderFormPage
 
     fields.setdefault("slug", "pre-order")
@@ -139,6 +140,5 @@ def make_preorder_form_page(parent, products, **fields):
         **fields,
     )
     parent.add_child(instance=page)
-    page.products.set(products)
     page.save_revision().publish()
     return page

@@ -217,7 +217,7 @@ def test_unpublishing_on_one_server_retires_the_page_cached_for_the_other(
 
 def test_a_pre_order_cap_holds_with_buyers_spread_over_both_servers(site, app_servers):
     book = PreOrderProductFactory(title="Dirty Old Town", preorder_cap=5)
-    make_preorder_form_page(site["home"], [book])
+    make_preorder_form_page(site["home"])
     buyers = 12
     start = threading.Barrier(buyers)
     outcomes = {}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import dateformat
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import (
@@ -30,11 +33,37 @@ class PreOrderChargeMode(models.TextChoices):
     CHARGE_ON_RELEASE = "on_release", "Save card now, charge on release"
     RESERVE = "reserve", "Reserve, pay later (a payment link is emailed on release)"
 
+    def when_buyer_pays(self, amount: str, release_date: date | None) -> str:
+        """When and how the buyer pays `amount`, in the words the form, the confirmation page
+        and the confirmation email all use: written from the mode, so they cannot contradict
+        what the shop will do."""
+        planned = (
+            f" (planned for {dateformat.format(release_date, 'j F Y')})" if release_date else ""
+        )
+        if self == PreOrderChargeMode.CHARGE_NOW:
+            return (
+                f"You pay {amount} now, with Stripe, as you place the pre-order. "
+                "If you cancel before release, it is refunded in full."
+            )
+        if self == PreOrderChargeMode.CHARGE_ON_RELEASE:
+            return (
+                f"Your card is saved with Stripe now and charged {amount} on release{planned}. "
+                "Nothing is charged before then, and cancelling is free until then."
+            )
+        return (
+            f"Nothing is charged now and no card is needed. On release{planned} we email you "
+            f"a link to pay {amount}. Cancelling is free until then."
+        )
+
 
 class ProductQuerySet(models.QuerySet):
     def visible(self):
         """Products the public may see: everything but hidden ones."""
         return self.exclude(status=Product.Status.HIDDEN)
+
+    def on_pre_order(self):
+        """Products whose status is Pre-order: the campaigns the Pre-Order Form offers."""
+        return self.filter(status=Product.Status.PRE_ORDER)
 
     def for_listing(self):
         return self.select_related("cover_image").prefetch_related("cover_image__renditions")
@@ -248,6 +277,13 @@ class Product(index.Indexed, ClusterableModel):
     @property
     def display_price(self) -> str:
         return format_money(self.price, self.currency)
+
+    @property
+    def preorder_payment_terms(self) -> str:
+        """When a buyer pre-ordering this pays, from the campaign's charge mode."""
+        return PreOrderChargeMode(self.preorder_charge_mode).when_buyer_pays(
+            f"{self.display_price} each plus delivery", self.release_date
+        )
 
 
 class ProductImage(Orderable):

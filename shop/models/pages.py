@@ -1,14 +1,13 @@
-"""The Pre-Order Form: a page editors place in the tree, offering chosen pre-order products."""
+"""The Pre-Order Form: a page editors place in the tree, offering every product on pre-order."""
 
 from __future__ import annotations
 
 from dataclasses import fields
 
-from django import forms
 from django.conf import settings
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from modelcluster.fields import ParentalManyToManyField
+from django.utils.html import format_html
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
@@ -25,24 +24,17 @@ class PreOrderFormPage(RoutablePageMixin, RoutedPage, Page):
     intro = RichTextField(features=TEXT_FEATURES, blank=True)
     terms = RichTextField(
         features=TEXT_FEATURES,
-        help_text="When and how the buyer is charged, and their right to cancel. Buyers must "
-        "agree to this before pre-ordering.",
+        help_text="General terms for every pre-order, such as cancelling and a moved release "
+        "date; buyers must agree to them before pre-ordering. The form states beside each "
+        "product when it is paid for, from its charge mode, so leave that out here.",
     )
     thank_you = RichTextField(
         features=TEXT_FEATURES, blank=True, help_text="Shown after a pre-order is placed."
-    )
-    products = ParentalManyToManyField(
-        "shop.Product",
-        blank=True,
-        related_name="+",
-        limit_choices_to={"status": Product.Status.PRE_ORDER},
-        help_text="Pre-order products this form offers.",
     )
 
     content_panels = [
         *Page.content_panels,
         FieldPanel("intro"),
-        FieldPanel("products", widget=forms.CheckboxSelectMultiple),
         FieldPanel("terms"),
         FieldPanel("thank_you"),
     ]
@@ -54,21 +46,46 @@ class PreOrderFormPage(RoutablePageMixin, RoutedPage, Page):
         verbose_name = "pre-order form"
 
     def offered_products(self):
+        """Every product on pre-order: putting a product on pre-order is all it takes to offer
+        it here. Closed and full campaigns are listed too, and say so."""
         # No rendition prefetch: the form's product field runs this query again, and the
         # few campaign pictures come from Wagtail's rendition cache without a query.
-        return self.products.filter(status=Product.Status.PRE_ORDER).select_related("cover_image")
+        return Product.objects.on_pre_order().select_related("cover_image")
 
-    def initial_for(self, request, products) -> dict:
-        """Preselect the product a "Pre-order" button linked to (?product=<slug>)."""
+    def product_from_link(self, request, products) -> tuple[Product | None, str]:
+        """The product a "Pre-order" link names (?product=<slug>) when it can be pre-ordered
+        now; otherwise none, and the reason to tell the buyer. A link never stands for
+        another product."""
         slug = request.GET.get("product")
-        chosen = next((p for p in products if p.slug == slug), None) if slug else None
-        return {"product": chosen.pk} if chosen else {}
+        if not slug:
+            return None, ""
+        product = next((p for p in products if p.slug == slug), None)
+        if product is not None:
+            if product.accepts_preorders:
+                return product, ""
+            if product.preorder_units_left == 0:
+                return None, (
+                    f"Sorry, “{product.title}” cannot be pre-ordered any more: all "
+                    f"{product.preorder_cap} are spoken for."
+                )
+            return None, f"Sorry, pre-orders for “{product.title}” are closed."
+        product = Product.objects.visible().filter(slug=slug).first()
+        if product is None:
+            return None, "Sorry, the product this link is for cannot be pre-ordered."
+        if product.can_be_added_to_basket:
+            return None, format_html(
+                '“{}” is not a pre-order: it is on sale now, <a href="{}">in the shop</a>.',
+                product.title,
+                product.get_absolute_url(),
+            )
+        return None, f"Sorry, “{product.title}” is sold out, so it cannot be pre-ordered."
 
-    def render_form(self, request, form, products, status=200):
+    def render_form(self, request, form, products, link_refusal="", status=200):
+        context = {"form": form, "products": products, "link_refusal": link_refusal}
         response = TemplateResponse(
             request,
             "shop/pre_order_form_page.html",
-            {**self.get_context(request), "form": form, "products": products},
+            {**self.get_context(request), **context},
             status=status,
         )
         response["Cache-Control"] = "private, no-store"  # it carries a one-time token
@@ -81,12 +98,16 @@ class PreOrderFormPage(RoutablePageMixin, RoutedPage, Page):
         from shop.forms import PreOrderForm
 
         products = self.offered_products()
+        linked, refusal = self.product_from_link(request, products)
+        # Sent here for something that cannot be pre-ordered, the buyer chooses for themselves.
+        must_choose = bool(refusal)
         if request.method != "POST":
-            form = PreOrderForm(products=products, initial=self.initial_for(request, products))
-            return self.render_form(request, form, products)
-        form = PreOrderForm(request.POST, products=products)
+            initial = {"product": linked.pk} if linked else {}
+            form = PreOrderForm(products=products, initial=initial, must_choose=must_choose)
+            return self.render_form(request, form, products, refusal)
+        form = PreOrderForm(request.POST, products=products, must_choose=must_choose)
         if not form.is_valid():
-            return self.render_form(request, form, products, status=400)
+            return self.render_form(request, form, products, refusal, status=400)
         data = form.cleaned_data
         ip = request.META.get("REMOTE_ADDR", "")
         if not (
@@ -100,7 +121,7 @@ class PreOrderFormPage(RoutablePageMixin, RoutedPage, Page):
                 "There have been too many pre-orders from you in the last hour. "
                 "Please try again later, or email us if something is wrong.",
             )
-            return self.render_form(request, form, products, status=429)
+            return self.render_form(request, form, products, refusal, status=429)
         buyer = preorders.Buyer(**{f.name: data[f.name] for f in fields(preorders.Buyer)})
         try:
             preorder, _ = preorders.place_preorder(
@@ -110,7 +131,7 @@ class PreOrderFormPage(RoutablePageMixin, RoutedPage, Page):
                 return redirect(preorders.send_to_stripe(request, preorder))
         except preorders.PreOrderError as error:
             form.add_error(form.visible_field_name(error.field), error.message)
-            return self.render_form(request, form, products, status=409)
+            return self.render_form(request, form, products, refusal, status=409)
         thanks = self.reverse_subpage("thanks", args=[preorder.reference, preorder.access_token])
         return redirect(self.url + thanks)
 

@@ -62,7 +62,9 @@ class PreOrder(models.Model):
     unit_price = models.PositiveIntegerField()
     shipping = models.PositiveIntegerField()
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default=DEFAULT_CURRENCY)
-    charge_mode = models.CharField(max_length=20, choices=PreOrderChargeMode.choices)
+    charge_mode = models.CharField(
+        "when the buyer pays", max_length=20, choices=PreOrderChargeMode.choices
+    )
     status = models.CharField(max_length=20, choices=Status.choices)
     name = models.CharField(max_length=200)
     email = models.EmailField()
@@ -97,6 +99,8 @@ class PreOrder(models.Model):
     payment_needed_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "pre-order"
+        verbose_name_plural = "pre-orders"
         ordering = ["-created_at"]
         permissions = [
             ("release_preorders", "Can release pre-orders (charge saved cards, send links)")
@@ -133,6 +137,13 @@ class PreOrder(models.Model):
     @property
     def total_display(self) -> str:
         return self.money(self.total)
+
+    @property
+    def payment_terms(self) -> str:
+        """When the buyer pays the total, by the charge mode they pre-ordered under."""
+        return PreOrderChargeMode(self.charge_mode).when_buyer_pays(
+            self.total_display, self.product.release_date
+        )
 
     def can_become(self, status: str) -> bool:
         return status in self.TRANSITIONS.get(self.status, set())

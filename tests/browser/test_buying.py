@@ -6,6 +6,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from shop.models import Order, Product
+from tests.browser.preorder_form import fill_in_pre_order
 
 pytestmark = pytest.mark.browser
 
@@ -95,12 +96,7 @@ def test_reader_pre_orders_the_book_from_its_post(demo_site, browser):
     expect(page.get_by_role("heading", level=1)).to_have_text("Pre-Order Form")
     expect(page.locator(".campaign__left")).to_have_text("300 of 300 left to pre-order.")
 
-    page.get_by_label("How many?").fill("2")
-    page.get_by_label("Full name").fill("Ruth Reader")
-    page.get_by_label("Email").fill("ruth@example.com")
-    page.get_by_label("Address", exact=False).first.fill("1 Canal Street")
-    page.get_by_label("Town or city").fill("Salford")
-    page.get_by_label("Postcode").fill("M5 4WT")
+    fill_in_pre_order(page, quantity="2")
     page.get_by_role("button", name="Place my pre-order").click()
     consent = page.get_by_label("I have read the terms")
     assert consent.evaluate("box => box.validity.valueMissing")  # the browser asks first

@@ -78,3 +78,19 @@ def test_tales_of_the_unexpected_is_the_first_post_and_quotes_its_source(demo, c
 def test_every_demo_page_renders(demo, client):
     for page in Page.objects.live().filter(depth__gt=1).specific():
         assert client.get(page.url).status_code == 200, page.url
+
+
+@pytest.mark.parametrize("mode", ["charge_now", "on_release", "reserve"])
+def test_demo_pre_order_terms_hold_whatever_the_charge_mode(demo, client, mode):
+    """The form states when each product is paid for; the editor's terms must not say it
+    differently for any mode."""
+    from shop.models import Product
+
+    Product.objects.filter(slug="dirty-old-town").update(preorder_charge_mode=mode)
+
+    page = BeautifulSoup(client.get("/pre-order/").content, "html.parser")
+
+    terms = page.select_one(".terms").get_text(" ", strip=True).lower()
+    for claim in ["free", "nothing is charged", "link to pay", "today", "card", "reserv"]:
+        assert claim not in terms, claim
+    assert page.select_one(".campaign__payment").text

@@ -95,6 +95,20 @@ def test_pre_order_product_links_to_the_pre_order_form(client, home):
     assert link == reverse("shop:pre_order") + f"?product={product.slug}"
 
 
+@pytest.mark.parametrize(
+    "campaign",
+    [{"preorder_open": False}, {"preorder_cap": 10, "preorder_reserved": 10}],
+    ids=["closed", "full"],
+)
+def test_a_closed_or_full_campaign_offers_no_pre_order_button(client, home, campaign):
+    product = ProductFactory(title="New book", status=Product.Status.PRE_ORDER, **campaign)
+
+    page = soup(client.get(product.get_absolute_url()))
+
+    assert page.find("a", string="Pre-order “New book”") is None
+    assert page.select_one(".availability").text == "Pre-orders closed"
+
+
 def test_hidden_and_unknown_products_are_404(client, home):
     hidden = ProductFactory(status=Product.Status.HIDDEN)
 

@@ -24,7 +24,7 @@ def book(home):
 
 @pytest.fixture
 def form_page(home, book):
-    return make_preorder_form_page(home, [book])
+    return make_preorder_form_page(home)
 
 
 def path_of(url: str) -> str:
@@ -66,6 +66,18 @@ def test_saving_a_card_charges_nothing_and_confirms_the_pre_order(
     assert smtp_inbox.recipients() == ["ruth@example.com", "shop@quire.localhost"]
     page = client.get(preorder.get_absolute_url()).content.decode()
     assert "Your card is saved" in page
+
+
+def test_the_confirmation_of_a_saved_card_says_it_is_charged_on_release(
+    client, form_page, book, fake_stripe, smtp_inbox
+):
+    preorder = pre_order_with_card(client, form_page, fake_stripe)
+
+    confirmation = next(m for m in smtp_inbox.messages if m["To"] == "ruth@example.com")
+    for part in ("plain", "html"):
+        body = " ".join(confirmation.get_body((part,)).get_content().split())
+        assert f"Your card is saved with Stripe now and charged {preorder.total_display}" in body
+        assert "link to pay" not in body
 
 
 def test_release_charges_saved_cards_once_however_often_it_runs(
@@ -161,7 +173,7 @@ def test_stripe_down_on_release_day_leaves_cards_to_charge_on_the_next_run(
 
 def test_reserved_pre_orders_get_a_payment_link_on_release(client, home, smtp_inbox, settings):
     book = PreOrderProductFactory(title="Reserve me", preorder_charge_mode="reserve")
-    page = make_preorder_form_page(home, [book], slug="reserve")
+    page = make_preorder_form_page(home, slug="reserve")
     submit(client, page)
 
     summary = release(book)
@@ -191,7 +203,7 @@ def test_the_release_command_prints_progress_and_a_summary(client, form_page, bo
 
 def test_cancelling_after_paying_refunds_and_frees_the_units(client, home, fake_stripe, smtp_inbox):
     book = PreOrderProductFactory(title="Paid book", preorder_charge_mode="charge_now")
-    page = make_preorder_form_page(home, [book], slug="charge-now")
+    page = make_preorder_form_page(home, slug="charge-now")
     submit(client, page, quantity="2")
     preorder = PreOrder.objects.get()
     landing = fake_stripe.pay(preorder.stripe_session_id)
@@ -293,6 +305,20 @@ def test_managers_release_from_the_admin_and_packers_cannot(
     assert f"{preorder.reference}: Paid" in response.content.decode()
     preorder.refresh_from_db()
     assert preorder.status == PreOrder.Status.PAID
+
+
+def test_campaign_page_shows_the_current_release_date(admin_client, book):
+    from datetime import date
+
+    from bs4 import BeautifulSoup
+    from django.urls import reverse
+
+    Product.objects.filter(pk=book.pk).update(release_date=date(2027, 3, 19))
+
+    page = admin_client.get(reverse("shop_campaign", args=[book.pk]))
+
+    field = BeautifulSoup(page.content, "html.parser").select_one("input[name=release_date]")
+    assert field["value"] == "2027-03-19"  # as a date input or Wagtail's date picker reads it
 
 
 def test_a_new_release_date_is_emailed_once_with_keep_and_cancel_links(

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from shop import preorders
 from shop.models import PreOrder, Product
-from tests.factories import PreOrderProductFactory, make_preorder_form_page
+from tests.factories import PreOrderProductFactory, ProductFactory, make_preorder_form_page
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def book(home):
 
 @pytest.fixture
 def form_page(home, book):
-    return make_preorder_form_page(home, [book])
+    return make_preorder_form_page(home)
 
 
 def soup(response):
@@ -188,6 +188,148 @@ def test_charge_now_without_a_stripe_key_reserves_nothing(client, form_page, boo
 
     assert "Payments are not set up" in " ".join(errors(response))
     assert Product.objects.get(pk=book.pk).preorder_reserved == 0
+
+
+def campaigns_on(response) -> list[str]:
+    return [h2.get_text(strip=True) for h2 in soup(response).select(".campaign h2")]
+
+
+def test_product_put_on_pre_order_is_offered_by_the_form(client, commit, form_page, book):
+    """No second step: saving the product with the status Pre-order is all it takes, and the
+    cached product page that showed it on sale is retired when the product is saved."""
+    canal = ProductFactory(title="Canal walks", status=Product.Status.ON_SALE)
+    client.get(canal.get_absolute_url())
+    assert client.get(canal.get_absolute_url())["X-Cache"] == "HIT"
+    assert campaigns_on(client.get(form_page.url)) == ["Dirty Old Town"]
+
+    def put_on_pre_order():
+        canal.status, canal.preorder_cap = Product.Status.PRE_ORDER, 50
+        canal.save()
+
+    commit(put_on_pre_order)
+
+    form = client.get(form_page.url)
+    assert campaigns_on(form) == ["Canal walks", "Dirty Old Town"]
+    assert form["Cache-Control"] == "private, no-store"
+    choices = [option["value"] for option in soup(form).select("select[name=product] option")]
+    assert str(canal.pk) in choices
+    product_page = client.get(canal.get_absolute_url())
+    assert product_page.get("X-Cache") != "HIT"
+    assert "Pre-order “Canal walks”" in product_page.content.decode()
+    link = client.get(f"/shop/pre-order/?product={canal.slug}")
+    assert link["Location"] == f"{form_page.url}?product={canal.slug}"
+
+
+def test_products_not_on_pre_order_are_not_offered(client, form_page, book):
+    for status in [Product.Status.ON_SALE, Product.Status.SOLD_OUT, Product.Status.HIDDEN]:
+        ProductFactory(title=f"A {status} product", status=status)
+
+    assert campaigns_on(client.get(form_page.url)) == ["Dirty Old Town"]
+
+
+def test_preorder_link_preselects_the_product_it_names(client, form_page, book):
+    canal = PreOrderProductFactory(title="Canal walks")
+
+    html = soup(client.get(f"{form_page.url}?product={canal.slug}"))
+
+    assert html.select_one("select[name=product] option[selected]")["value"] == str(canal.pk)
+    assert html.select(".message") == []
+
+
+@pytest.mark.parametrize(
+    "made, message",
+    [
+        (
+            lambda: PreOrderProductFactory(title="Canal walks", preorder_open=False),
+            "Sorry, pre-orders for “Canal walks” are closed.",
+        ),
+        (
+            lambda: PreOrderProductFactory(
+                title="Canal walks", preorder_cap=3, preorder_reserved=3
+            ),
+            "Sorry, “Canal walks” cannot be pre-ordered any more: all 3 are spoken for.",
+        ),
+        (
+            lambda: ProductFactory(title="Canal walks", status=Product.Status.SOLD_OUT),
+            "Sorry, “Canal walks” is sold out, so it cannot be pre-ordered.",
+        ),
+        (
+            lambda: ProductFactory(title="Canal walks", status=Product.Status.ON_SALE),
+            "“Canal walks” is not a pre-order: it is on sale now, in the shop.",
+        ),
+        (
+            lambda: ProductFactory(title="Canal walks", status=Product.Status.HIDDEN),
+            "Sorry, the product this link is for cannot be pre-ordered.",
+        ),
+        (lambda: None, "Sorry, the product this link is for cannot be pre-ordered."),
+    ],
+    ids=["closed", "full", "sold-out", "on-sale", "hidden", "unknown"],
+)
+def test_preorder_link_for_a_product_not_offered_says_so(client, form_page, book, made, message):
+    """The link lands on the form with the reason, never with another product chosen."""
+    product = made()
+    slug = product.slug if product else "no-such-thing"
+
+    response = client.get(f"/shop/pre-order/?product={slug}", follow=True)
+
+    html = soup(response)
+    assert response.status_code == 200
+    assert [" ".join(m.get_text().split()) for m in html.select(".message")] == [message]
+    assert html.select_one("input[name=product]") is None  # not even the only campaign
+    chosen = html.select("select[name=product] option[selected]")
+    assert [option["value"] for option in chosen] in ([], [""])
+    assert html.select_one("select[name=product] option")["value"] == ""
+
+
+def test_a_buyer_sent_by_such_a_link_is_asked_to_choose(client, form_page, book):
+    url = f"{form_page.url}?product=no-such-thing"
+    data = {**fresh_form(client, form_page), **details(), "product": ""}
+
+    response = client.post(url, data)
+
+    assert response.status_code == 400
+    product_errors = soup(response).select("#div_id_product .invalid-feedback")
+    assert [e.get_text(strip=True) for e in product_errors] == ["This field is required."]
+    assert PreOrder.objects.count() == 0
+    chosen = client.post(url, {**data, **fresh_form(client, form_page), "product": book.pk})
+    assert chosen.status_code == 302
+
+
+def test_each_offered_product_says_when_the_buyer_pays(client, form_page, book):
+    from datetime import date
+
+    Product.objects.filter(pk=book.pk).update(release_date=date(2027, 3, 19))
+    PreOrderProductFactory(title="Charged now", preorder_charge_mode="charge_now", price=2000)
+    PreOrderProductFactory(title="Card on release", preorder_charge_mode="on_release")
+
+    html = soup(client.get(form_page.url))
+
+    said = {
+        campaign.h2.get_text(strip=True): campaign.select_one(".campaign__payment").text
+        for campaign in html.select(".campaign")
+    }
+    assert said == {
+        "Charged now": "You pay £20.00 each plus delivery now, with Stripe, as you place the "
+        "pre-order. If you cancel before release, it is refunded in full.",
+        "Card on release": "Your card is saved with Stripe now and charged £16.99 each plus "
+        "delivery on release. Nothing is charged before then, and cancelling is free until "
+        "then.",
+        "Dirty Old Town": "Nothing is charged now and no card is needed. On release (planned "
+        "for 19 March 2027) we email you a link to pay £16.99 each plus delivery. Cancelling "
+        "is free until then.",
+    }
+
+
+def test_the_confirmation_says_when_the_buyer_pays_what_they_owe(client, form_page, book):
+    response = submit(client, form_page)
+
+    thanks = soup(client.get(response["Location"]))
+
+    said = "Nothing is charged now and no card is needed. On release we email you a link to pay "
+    assert said + "£36.93. Cancelling is free until then." in thanks.select_one(
+        ".preorder-summary"
+    ).get_text(" ", strip=True)
+    assert said + "£36.93." in mail.outbox[0].body
 
 
 def test_pre_order_links_find_the_form(client, form_page, book):
