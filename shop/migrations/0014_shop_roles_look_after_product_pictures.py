@@ -37,7 +37,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("shop", "0012_preorder_form_terms_are_general_terms"),
+        ("shop", "0013_preorder_form_terms_are_general_terms"),
         ("wagtailimages", "0023_add_choose_permissions"),
         ("wagtailcore", "0026_group_collection_permission"),
     ]

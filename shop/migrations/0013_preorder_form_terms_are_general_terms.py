@@ -9,7 +9,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shop', '0011_preorder_form_offers_every_campaign'),
+        ('shop', '0012_preorder_form_offers_every_campaign'),
     ]
 
     operations = [

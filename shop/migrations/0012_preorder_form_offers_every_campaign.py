@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shop', '0010_preorder_shipping'),
+        ('shop', '0011_product_price_in_pounds'),
     ]
 
     operations = [

@@ -23,7 +23,7 @@ def restore_permission_names(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shop', '0013_shop_roles_look_after_product_pictures'),
+        ('shop', '0014_shop_roles_look_after_product_pictures'),
     ]
 
     operations = [
