@@ -15,10 +15,11 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Sum
 from django.http import HttpRequest
 
 from shop import shipping
-from shop.models import Basket, BasketLine, Product
+from shop.models import Basket, BasketLine, Order, OrderLine, Product
 from shop.money import DEFAULT_CURRENCY, format_money
 
 SESSION_KEY = "shop_basket_id"
@@ -264,6 +265,11 @@ def summarise(request: HttpRequest) -> BasketSummary:
         )
     )
     views = [LineView(line, _problem_with(line)) for line in lines]
+    if any(view.problem for view in views):
+        # Units held by this basket's own unpaid checkout (a buyer who went to pay and came
+        # back) are theirs: paying again gives them back first (checkout.start_checkout).
+        held = _held_by_open_checkouts(basket)
+        views = [LineView(line, _problem_with(line, held.get(line.product_id))) for line in lines]
     region = basket.shipping_region or shipping.default_region()
     return BasketSummary(
         basket=basket,
@@ -275,14 +281,28 @@ def summarise(request: HttpRequest) -> BasketSummary:
     )
 
 
-def _problem_with(line: BasketLine) -> str:
-    product = line.product
+def _problem_with(line: BasketLine, held: int | None = None) -> str:
+    """Why this line cannot be bought now, or "". `held` is how many units of it the basket's
+    own unpaid checkout still holds, which count as in stock for this basket."""
+    product, held = line.product, held or 0
     if product.status == Product.Status.HIDDEN:
         return "No longer available: please remove it."
     if product.status == Product.Status.PRE_ORDER:
         return "Now on pre-order: please remove it and use the Pre-Order Form."
-    if product.is_sold_out:
+    if product.status == Product.Status.SOLD_OUT or product.stock == 0 and not held:
         return "Sold out since you added it: please remove it."
-    if line.quantity > product.max_quantity:
-        return f"Only {product.max_quantity} can be ordered now: please lower the quantity."
+    most = product.per_order_limit if product.stock is None else product.stock + held
+    most = min(most, product.per_order_limit)
+    if line.quantity > most:
+        return f"Only {most} can be ordered now: please lower the quantity."
     return ""
+
+
+def _held_by_open_checkouts(basket: Basket) -> dict[int, int]:
+    """Units per product taken by this basket's checkouts that are still awaiting payment."""
+    held = (
+        OrderLine.objects.filter(order__basket=basket, order__status=Order.Status.PENDING)
+        .values("product_id")
+        .annotate(units=Sum("quantity"))
+    )
+    return {row["product_id"]: row["units"] for row in held}

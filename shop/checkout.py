@@ -53,6 +53,9 @@ def start_checkout(request: HttpRequest, email: str) -> str:
             "Payments are not set up on this site yet, so orders cannot be taken. "
             "Your basket is kept; please come back soon."
         )
+    basket = baskets.current_basket(request)
+    if basket is not None:
+        _close_open_checkouts(basket)
     summary = baskets.summarise(request)
     if not summary.lines:
         raise CheckoutError("Your basket is empty.")
@@ -87,6 +90,26 @@ def start_checkout(request: HttpRequest, email: str) -> str:
         raise CheckoutError(error.message) from error
     Order.objects.filter(pk=order.pk).update(stripe_session_id=session.id)
     return session.url
+
+
+def _close_open_checkouts(basket) -> None:
+    """A basket has at most one open checkout. A buyer who went to pay, came back (Back, or a
+    second tab) and pays again gets a new one: the old session is closed at Stripe so it can no
+    longer be paid, and its stock is given back before the new order takes it. If the old one
+    was paid meanwhile, that is recorded and the buyer is told, not charged again."""
+    for order in Order.objects.filter(basket=basket, status=Order.Status.PENDING):
+        cancel_checkout(order)
+        order.refresh_from_db()
+        if order.status == Order.Status.PENDING:
+            raise CheckoutError(
+                "We could not reach the payment service to close your earlier payment page. "
+                "Nothing more was charged; please try again in a moment."
+            )
+        if order.status != Order.Status.CANCELLED:
+            raise CheckoutError(
+                f"Your payment for order {order.reference} has just gone through, so nothing "
+                "more was charged. Your basket now holds only what that order did not."
+            )
 
 
 def create_order_taking_stock(summary: baskets.BasketSummary, email: str) -> Order:
@@ -238,7 +261,9 @@ def _status_for(session: payments.CheckoutSession, event_type: str | None) -> st
 
 def cancel_checkout(order: Order) -> None:
     """The buyer came back from Stripe without paying: close the session so it can't be paid
-    later, and give the stock back. If Stripe says it was paid after all, record that instead."""
+    later, and give the stock back. If Stripe says it was paid after all, record that instead.
+    If Stripe cannot be asked, the order stays as it is (a session that might still be paid is
+    never cancelled here); it is closed on the next try or settled when the session expires."""
     if order.status != Order.Status.PENDING:
         return
     session = None
@@ -249,7 +274,8 @@ def cancel_checkout(order: Order) -> None:
             try:  # already completed or expired: find out which
                 session = payments.retrieve_checkout_session(order.stripe_session_id)
             except payments.PaymentError:
-                session = None
+                logger.warning("Checkout Session %s could not be closed", order.stripe_session_id)
+                return
     if session is not None and session.status == "complete":
         apply_checkout_session(session)
         return

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from django.test import TestCase
+from django.test import Client, TestCase
 from django.urls import reverse
 
 from shop.models import Order, Product
@@ -253,9 +253,9 @@ def test_lost_webhooks_are_made_up_for_by_settling_stale_checkouts(client, home,
     add(client, paid_product, 1)
     paid_session = session_id_from(start_checkout(client)["Location"])
     fake_stripe.pay(paid_session)
-    client.post(reverse("shop:basket_empty"), {"basket": client.session["shop_basket_id"]})
-    add(client, expired_product, 2)
-    expired_session = session_id_from(start_checkout(client)["Location"])
+    other_buyer = Client()
+    add(other_buyer, expired_product, 2)
+    expired_session = session_id_from(start_checkout(other_buyer)["Location"])
     payments.expire_checkout_session(expired_session)
 
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -294,3 +294,81 @@ def test_the_success_page_with_stripe_down_shows_the_order_as_being_confirmed(
     assert response["Location"] == order.get_absolute_url()
     assert order.status == Order.Status.PENDING  # the webhook or the sweep will confirm it
     assert "We are confirming your payment" in client.get(order.get_absolute_url()).content.decode()
+
+
+# Going back from Stripe and paying again ---------------------------------------------------
+
+
+def test_a_buyer_back_from_stripe_sees_the_last_unit_as_theirs(client, home, fake_stripe):
+    product = ProductFactory(stock=1)
+    add(client, product, 1)
+    start_checkout(client)  # the last unit is held for this checkout
+
+    page = client.get(reverse("shop:basket")).content.decode()
+
+    assert "Sold out" not in page
+    assert Product.objects.get(pk=product.pk).stock == 0  # still held from everyone else
+
+
+def test_paying_again_after_going_back_replaces_the_open_checkout(client, home, fake_stripe):
+    from shop import payments
+
+    product = ProductFactory(stock=1)
+    add(client, product, 1)
+    first = session_id_from(start_checkout(client)["Location"])
+
+    second = session_id_from(start_checkout(client)["Location"])
+
+    assert second != first
+    assert payments.retrieve_checkout_session(first).status == "expired"  # can't be paid now
+    statuses = dict(Order.objects.values_list("stripe_session_id", "status"))
+    assert statuses == {first: "cancelled", second: "pending"}
+    assert Product.objects.get(pk=product.pk).stock == 0  # given back, then taken again
+    with pytest.raises(FakeStripeError):
+        fake_stripe.pay(first)
+    fake_stripe.pay(second)
+
+
+def test_many_tries_from_one_basket_hold_its_stock_once(client, home, fake_stripe):
+    product = ProductFactory(stock=10, per_order_limit=10)
+    add(client, product, 4)
+
+    for _ in range(5):
+        start_checkout(client)
+
+    assert Order.objects.filter(status=Order.Status.PENDING).count() == 1
+    assert Product.objects.get(pk=product.pk).stock == 6
+
+
+def test_an_earlier_checkout_paid_meanwhile_is_recorded_not_started_again(
+    client, home, fake_stripe
+):
+    product = ProductFactory(stock=5)
+    add(client, product, 1)
+    first = session_id_from(start_checkout(client)["Location"])
+    fake_stripe.pay(first)  # in another tab; its webhook has not arrived
+
+    response = start_checkout(client)
+
+    order = Order.objects.get(stripe_session_id=first)
+    assert order.status == Order.Status.PAID
+    assert response["Location"] == reverse("shop:basket")
+    message = messages_on(client.get(reverse("shop:basket")))[0]
+    assert f"Your payment for order {order.reference} has just gone through" in message
+    assert Order.objects.count() == 1
+
+
+def test_an_earlier_checkout_stripe_cannot_close_is_never_cancelled(
+    client, home, fake_stripe, settings
+):
+    product = ProductFactory(stock=5)
+    add(client, product, 1)
+    start_checkout(client)
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # Stripe unreachable from now on
+
+    response = start_checkout(client)
+
+    assert response["Location"] == reverse("shop:basket")
+    assert "could not reach the payment service" in messages_on(client.get(response["Location"]))[0]
+    assert list(Order.objects.values_list("status", flat=True)) == [Order.Status.PENDING]
+    assert Product.objects.get(pk=product.pk).stock == 4
