@@ -134,3 +134,33 @@ def test_a_buyer_quicker_than_the_basket_token_still_adds_at_once(demo_site, bro
     expect(page.locator(".message")).to_have_text("Added “Dirty Old Town tote bag” to your basket.")
     page.wait_for_load_state("networkidle")
     page.close()
+
+
+def test_buyer_goes_back_from_stripe_and_pays_again_without_being_locked_out(
+    shop_ready, fake_stripe, browser
+):
+    """The last unit, taken to Stripe, abandoned with the browser's Back button, then bought:
+    the buyer is never told it sold out, and pays once."""
+    Product.objects.filter(slug="dirty-old-town-tote-bag").update(stock=1)
+    page = browser.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(shop_ready + "/shop/products/dirty-old-town-tote-bag/")
+    page.get_by_role("button", name="Add to basket").click()
+    expect(page).to_have_url(shop_ready + "/shop/basket/")
+    page.get_by_label("Email for your receipt").fill("buyer@example.com")
+    page.get_by_role("button", name="securely with Stripe").click()
+    expect(page.locator("body")).to_contain_text("16.95")  # the hosted payment page
+
+    page.go_back()
+    page.reload()  # what the basket says now, not the browser's copy
+    expect(page.locator("main")).not_to_contain_text("Sold out")
+    page.get_by_label("Email for your receipt").fill("buyer@example.com")
+    page.get_by_role("button", name="securely with Stripe").click()
+    page.get_by_role("button", name="Pay", exact=True).click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Order Q-")
+    statuses = sorted(Order.objects.values_list("status", flat=True))
+    assert statuses == [Order.Status.CANCELLED, Order.Status.PAID]
+    assert Product.objects.get(slug="dirty-old-town-tote-bag").stock == 0
+    page.wait_for_load_state("networkidle")
+    page.close()
