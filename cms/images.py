@@ -17,8 +17,6 @@ give the image its aspect ratio and the widest it is drawn, so it is the largest
 only feed `srcset`.
 """
 
-from wagtail.images.models import Filter
-
 # Post body images, up to the 38rem text column.
 FIGURE = "format-{webp,jpeg} width-{1200,800,400}"
 # A post's cover, up to the 65.5rem page width.
@@ -29,8 +27,3 @@ POST_CARD = "format-{webp,jpeg} fill-{720x405,480x270,320x180}"
 FEED_COVER = "width-1200"
 # Social cards stay JPEG for crawlers that read nothing newer; transparency becomes paper.
 SOCIAL_CARD = "fill-1200x630 format-jpeg bgcolor-fffaf2"
-
-
-def rendition_specs(*pictures: str) -> list[str]:
-    """Every filter spec an image tag asks for with these arguments, as Wagtail stores them."""
-    return [spec for picture in pictures for spec in Filter.expand_spec(picture)]
