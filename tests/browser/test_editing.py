@@ -30,6 +30,17 @@ def editor(demo_site, django_user_model):
     return user
 
 
+@pytest.fixture
+def editor_page(editor, demo_site, browser):
+    """A browser tab signed in to the admin as the editor."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.set_default_timeout(15_000)
+    log_in(page, demo_site, editor.username)
+    yield page
+    page.wait_for_load_state("networkidle")  # no request left running into teardown
+    page.close()
+
+
 def on_the_page(texts: list[str]) -> list[str]:
     return [text for text in texts if not any(text.startswith(f) for f in SHOWN_ELSEWHERE)]
 
@@ -87,14 +98,12 @@ def preview_shows(page, texts):
 
 @pytest.mark.parametrize("model", quire_page_models(), ids=lambda model: model.__name__)
 def test_editor_writes_saves_reopens_previews_and_publishes_every_page_type(
-    editor, demo_site, browser, model
+    demo_site, editor_page, model
 ):
+    page = editor_page
     url, creating = where_to_write(model)
     title = f"Written in the admin: {model._meta.verbose_name}"
     form_class = model.get_edit_handler().get_form_class()
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    page.set_default_timeout(15_000)
-    log_in(page, demo_site, editor.username)
 
     page.goto(demo_site + url)
     page.locator("#id_title").fill("")
@@ -134,15 +143,13 @@ def test_editor_writes_saves_reopens_previews_and_publishes_every_page_type(
         expect(page.get_by_role("link", name=title)).to_be_visible()
         feed = page.goto(demo_site + "/feed/")
         assert title in feed.text()
-    page.wait_for_load_state("networkidle")
-    page.close()
 
 
-def test_editor_edits_a_published_post_with_pictures_twice_in_a_row(editor, demo_site, browser):
+def test_editor_edits_a_published_post_with_pictures_twice_in_a_row(demo_site, browser, editor):
     post = BlogPage.objects.get(slug="walking-the-canal-at-dawn")
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     page.set_default_timeout(15_000)
-    page.goto(demo_site + post.url)  # a reader's visit makes the body's picture sizes
+    page.goto(demo_site + post.url)  # a reader's visit, before signing in, makes its sizes
     expect(page.locator(".post-body figure picture img")).to_have_count(1)
     log_in(page, demo_site, editor.username)
 
@@ -162,13 +169,11 @@ def test_editor_edits_a_published_post_with_pictures_twice_in_a_row(editor, demo
     page.close()
 
 
-def test_every_block_in_the_picker_shows_a_preview(editor, demo_site, browser):
+def test_every_block_in_the_picker_shows_a_preview(demo_site, editor_page):
     from cms.blocks import BodyBlock
 
+    page = editor_page
     blog = Page.objects.get(slug="blog")
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    page.set_default_timeout(15_000)
-    log_in(page, demo_site, editor.username)
     page.goto(demo_site + reverse("wagtailadmin_pages:add", args=["cms", "blogpage", blog.pk]))
     page.locator("#body-root .c-sf-add-button").first.click()
 
@@ -178,4 +183,3 @@ def test_every_block_in_the_picker_shows_a_preview(editor, demo_site, browser):
         preview = page.frame_locator("iframe[src*='block-preview']")
         expect(preview.locator(".wrap > *").first).to_be_visible()
         expect(page.get_by_text(str(block.meta.description), exact=True)).to_be_visible()
-    page.close()
