@@ -2,7 +2,6 @@
 basket service and render; every refused change comes back to the basket with its reason."""
 
 import contextlib
-import json
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -46,7 +45,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def product_structured_data(request: HttpRequest, product: Product) -> str:
+def product_structured_data(request: HttpRequest, product: Product) -> dict:
     url = request.build_absolute_uri(product.get_absolute_url())
     data = {
         "@context": "https://schema.org",
@@ -65,7 +64,7 @@ def product_structured_data(request: HttpRequest, product: Product) -> str:
     }
     if product.release_date and product.status == Product.Status.PRE_ORDER:
         data["offers"]["availabilityStarts"] = product.release_date.isoformat()
-    return json.dumps(data, ensure_ascii=False)
+    return data
 
 
 @never_cache

@@ -44,7 +44,13 @@ def canonical_url(context) -> str:
 
 @register.simple_tag(takes_context=True)
 def blog_posting_jsonld(context, page, image_url=None):
-    data = seo.blog_posting(page, context["request"], image_url)
+    return jsonld(seo.blog_posting(page, context["request"], image_url))
+
+
+@register.simple_tag
+def jsonld(data) -> str:
+    """Structured data in a `<script type="application/ld+json">`, with <, > and & escaped so
+    that no value (a title an editor typed) can close the script."""
     payload = json.dumps(data, ensure_ascii=False).translate(_JSON_SCRIPT_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
 

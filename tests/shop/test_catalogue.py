@@ -57,6 +57,17 @@ def test_product_structured_data_and_open_graph(client, home):
     assert page.find("meta", property="og:image")["content"].startswith("http://testserver/")
 
 
+def test_a_product_title_cannot_close_its_structured_data_script(client, home):
+    title = "Tote </script><p>Not markup</p> & more"
+    product = ProductFactory(title=title, slug="tote")
+
+    html = client.get(product.get_absolute_url()).content.decode()
+
+    assert "</script><p>Not markup" not in html
+    script = BeautifulSoup(html, "html.parser").find("script", type="application/ld+json")
+    assert json.loads(script.string)["name"] == title
+
+
 @pytest.mark.parametrize(
     "fields, availability, shown",
     [
