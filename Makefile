@@ -8,8 +8,10 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
+# Links in emails (and the admin address `ensure_admin` prints) point where `make run` serves.
+export QUIRE_SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run serve bench wrk worker test install install-dev demo chromium lint format check clean
+.PHONY: run serve bench wrk worker test fuzz install install-dev demo chromium java lint format check clean email-screenshots screenshots
 
 $(PY):
 	@bin/ensure-venv "$(PYTHON)" "$(VENV)"
@@ -17,6 +19,10 @@ $(PY):
 $(VENV)/.installed: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-demo: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[demo]"
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
@@ -32,9 +38,10 @@ demo: install
 	$(PY) manage.py load_demo
 	$(PY) manage.py ensure_admin
 
-run: demo
+# Without STRIPE_SECRET_KEY, payments go to a local Stripe server that stops with the site.
+run: demo $(VENV)/.installed-demo
 	@echo "Serving Quire on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) bin/with-demo-stripe $(QUIRE_SITE_URL) -- $(PY) manage.py runserver $(HOST):$(PORT)
 
 serve: install
 	@PY=$(PY) HOST=$(HOST) PORT=$(PORT) bin/serve
@@ -54,8 +61,26 @@ worker: install
 chromium:
 	@bin/ensure-chromium
 
-test: install-dev chromium
+# Java for the Nu HTML checker the email tests run (vnu.jar comes with the dev tools).
+java:
+	@bin/ensure-java
+
+test: install-dev chromium java
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+
+# Explore odd input with fresh random examples, 20 times as many as `make test` draws.
+fuzz: install-dev
+	HYPOTHESIS_PROFILE=explore QUIRE_FUZZ_SCALE=20 DJANGO_SETTINGS_MODULE=config.settings.test \
+		$(PY) -m pytest tests/test_fuzz.py $(PYTEST_ARGS)
+
+# Home, a post, the shop, a product, the basket and the Pre-Order Form with errors, at desktop
+# and phone widths, into docs/screenshots/ (the README shows them).
+screenshots: install-dev chromium
+	$(PY) bin/screenshots
+
+# Every kind of shop email photographed at phone width into docs/emails/ (the README shows two).
+email-screenshots: install-dev chromium
+	$(PY) bin/email-screenshots
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

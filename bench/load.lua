@@ -1,5 +1,7 @@
 -- wrk script for the Quire benchmark (bench/run sets the environment it reads).
---   BENCH_MODE     get | basket_count | basket_add | preorder
+--   BENCH_MODE     get | shared_link | browser | basket_count | basket_add | preorder
+--                  (shared_link: the URL with ?fbclid=<a new value per request>;
+--                   browser: the URL with the Accept-Encoding browsers send)
 --   BENCH_DATA     a file, one line per session or per form token, tab-separated fields;
 --                  each wrk thread takes every BENCH_THREADS-th line, so no two threads share one
 --   BENCH_THREADS  wrk's -t
@@ -59,6 +61,11 @@ function request()
     return wrk.request()
   end
   sent = sent + 1
+  if mode == "shared_link" then
+    return wrk.format("GET", wrk.path .. "?fbclid=IwAR" .. id .. "x" .. sent, nil, nil)
+  elseif mode == "browser" then
+    return wrk.format("GET", nil, { ["Accept-Encoding"] = "gzip, deflate, br" }, nil)
+  end
   local line = lines[(sent - 1) % #lines + 1]
   if mode == "basket_count" then
     -- line: session cookie, csrf cookie, csrf token

@@ -305,6 +305,9 @@ def seed_site(posts: int = POSTS, progress=print) -> dict[str, int]:
     if made_posts:
         progress("  search index...")
         call_command("update_index", verbosity=0)
+        progress("  related posts (decided as publishing each post would)...")
+        for post in BlogPage.objects.live().only("pk", "path", "depth", "related_post_ids"):
+            post.decide_related_posts()
 
     campaign = Product.objects.get(slug=CAMPAIGN)
     made_preorders = _preorders(campaign, PREORDERS)

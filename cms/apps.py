@@ -12,7 +12,7 @@ class CmsConfig(AppConfig):
         from wagtail.models import Page, PageViewRestriction, Site
         from wagtail.signals import page_published, page_unpublished, post_page_move
 
-        from cms import pagecache, sitedata
+        from cms import pagecache, related, renditions, sitedata
         from cms.models import NavigationSettings, SiteIdentity
 
         # Any editorial change can show on many pages (listings, tags, neighbours, menus), so
@@ -34,6 +34,8 @@ class CmsConfig(AppConfig):
         pagecache.invalidate_when_saved(
             [NavigationSettings, SiteIdentity], pagecache.SITE, except_created=True
         )
+        related.connect()
+        renditions.connect()
         sitedata.connect_invalidation(
             [NavigationSettings, SiteIdentity, Site, PageViewRestriction, get_image_model()]
         )

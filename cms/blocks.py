@@ -96,6 +96,10 @@ class VideoEmbedValue(blocks.StructValue):
         lookup."""
         return getattr(self, "prefetched_embed", None) or embeds.find_embed(self["url"])
 
+    @cached_property
+    def player_url(self) -> str | None:
+        return embeds.player_url(self.embed)
+
     @property
     def link_text(self) -> str:
         if self["title"]:
@@ -127,7 +131,7 @@ class VideoEmbedBlock(blocks.StructBlock):
         value_class = VideoEmbedValue
         description = "A video (YouTube, Vimeo...) shown as a player, or as a link if it can't be."
         preview_value = {
-            "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+            "url": "https://www.youtube.com/watch?v=1bRPYJZIMSg",
             "title": "A song to end on",
             "caption": "",
         }

@@ -1,5 +1,5 @@
 """The demo site that `make run` shows a newcomer: a home page, a blog of real-looking posts,
-an About page and the shared navigation.
+an About page, the shop's catalogue, the shared navigation and the writer's box under posts.
 
 Every builder here finds what it made last time before making anything, so loading the demo
 twice changes nothing and duplicates nothing, and an editor's later changes are left alone.
@@ -8,6 +8,7 @@ twice changes nothing and duplicates nothing, and an editor's later changes are 
 from __future__ import annotations
 
 import datetime
+import functools
 import io
 import uuid
 
@@ -15,10 +16,11 @@ from django.core.files.images import ImageFile
 from django.db import transaction
 from django.urls import reverse
 from PIL import Image as PILImage
-from PIL import ImageDraw
+from PIL import ImageDraw, ImageFont
 from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
+from cms import demo_pictures
 from cms.models import (
     BlogIndexPage,
     BlogPage,
@@ -27,12 +29,18 @@ from cms.models import (
     SiteIdentity,
     StandardPage,
 )
-from shop.models import PreOrderChargeMode, PreOrderFormPage, Product
+from shop.models import PreOrderChargeMode, PreOrderFormPage, Product, ShopDetails
 
-SOURCE_TITLE = "Inspectors give town hall canteen a clean bill of health"
-SOURCE_URL = "https://www.example.org/news/2026/11/town-hall-canteen-inspection"
-SOURCE_NAME = "The Irwell Valley Echo"
-MUSIC_VIDEO_URL = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+# The local paper is made up, and so is its address (.example is reserved for examples).
+SOURCE_TITLE = "Town hall canteen gets four stars, but inspectors warn over back-kitchen fridge"
+SOURCE_URL = (
+    "https://www.salford-evening-echo.example/news/2026/11/19/town-hall-canteen-food-hygiene-rating"
+)
+SOURCE_NAME = "Salford Evening Echo"
+# The song the book, and this site, take their name from: Ewan MacColl's song about Salford.
+MUSIC_VIDEO_URL = "https://www.youtube.com/watch?v=1bRPYJZIMSg"
+MUSIC_VIDEO_TITLE = "The Pogues – Dirty Old Town"
+WRITER = "Ruth Calder"
 
 
 def _block(block_type: str, value) -> dict:
@@ -119,13 +127,17 @@ def tales_of_the_unexpected_body() -> list[dict]:
             },
         ),
         SEPARATOR,
-        _p("And now for something completely unrelated, because it is Friday:"),
+        _p(
+            "All this reading about the town hall sent me back to the song this town gave the "
+            "world, and my book its title. Ewan MacColl wrote it about Salford in 1949; this is "
+            "the version they still sing in the pub at closing time."
+        ),
         _block(
             "embed",
             {
                 "url": MUSIC_VIDEO_URL,
-                "title": "Rick Astley – Never Gonna Give You Up (official music video)",
-                "caption": "You knew it was coming.",
+                "title": MUSIC_VIDEO_TITLE,
+                "caption": "“I met my love by the gasworks wall…”",
             },
         ),
     ]
@@ -139,6 +151,7 @@ POSTS = [
         "intro": "The local paper “reveals” a council canteen inspection that was already "
         "public. A few quotes, and why I think the Echo asked the wrong question.",
         "tags": ["Local news", "Council", "Commentary"],
+        "cover": "The Echo on the breakfast table",
         "body": tales_of_the_unexpected_body,
     },
     {
@@ -176,6 +189,7 @@ POSTS = [
         "intro": "Six miles of towpath before the city wakes up: herons, joggers and a lock "
         "keeper who has seen it all.",
         "tags": ["Walks", "Canal"],
+        "cover": "Canal at dawn",
         "body": lambda: [
             _p(
                 "The best time to walk the canal is the hour before anyone needs anything from "
@@ -211,6 +225,7 @@ POSTS = [
         "date": datetime.date(2026, 9, 29),
         "intro": "I grumble about it every week, and I would be lost without it.",
         "tags": ["Local news", "Reading"],
+        "cover": "Corner newsagent at night",
         "body": lambda: [
             _p(
                 "Regular readers will know I am not shy about arguing with our local paper. So it "
@@ -228,6 +243,7 @@ POSTS = [
         "intro": "A folk band, a room above a pub and far too many sausage rolls: notes from the "
         "evening we announced the book.",
         "tags": ["Dirty Old Town", "Music"],
+        "cover": "Launch night above the pub",
         "body": lambda: [
             _p(
                 "Thank you to everyone who squeezed into the function room on Saturday. We "
@@ -235,6 +251,111 @@ POSTS = [
                 "chairs and the surplus of goodwill.",
                 "The band played the old song the book is named after, the whole room sang the "
                 "chorus, and for three minutes nobody looked at a phone.",
+            ),
+        ],
+    },
+]
+
+
+def _privacy_body() -> list[dict]:
+    return [
+        _heading("Who we are"),
+        _p(
+            "This site and its shop are run by Ruth Calder, trading as Quire Books, 12 Chapel "
+            "Street, Salford M3 5JZ. Write to shop@quire.localhost about anything on this page.",
+        ),
+        _heading("What we keep when you order"),
+        _p(
+            "Your name, email address, postal address and what you bought, so that we can send "
+            "it, answer you about it and keep the records the law asks of a business (six "
+            "years, for HMRC). Card payments are taken by Stripe: your card number never "
+            "reaches us.",
+            "We do not sell or share your details with anyone except the people who need them "
+            "to get your order to you: Stripe for the payment and Royal Mail for the delivery.",
+        ),
+        _heading("Cookies"),
+        _p(
+            "Two small cookies, both needed for the shop to work: one remembers your basket, "
+            "the other protects the order forms from forgery. There are no advertising, "
+            "analytics or tracking cookies, and no banner asking you to accept them.",
+            "Videos in posts load nothing from YouTube until you press play; once you do, "
+            "Google's privacy policy applies to that video.",
+        ),
+        _heading("Your rights"),
+        _p(
+            "You can ask for a copy of what we hold about you, for it to be corrected, or for "
+            "it to be deleted once we no longer have to keep it. If you are unhappy with how we "
+            "have handled your details, you can complain to the Information Commissioner's "
+            "Office (ICO).",
+        ),
+    ]
+
+
+def _terms_body() -> list[dict]:
+    return [
+        _heading("Buying from us"),
+        _p(
+            "You are buying from Ruth Calder, trading as Quire Books, 12 Chapel Street, Salford "
+            "M3 5JZ. Prices are in pounds sterling; we are not registered for VAT, so none is "
+            "added. Delivery is added at the basket, before you pay.",
+            "Your order is accepted when we email to confirm it. If something you ordered turns "
+            "out to be unavailable, we tell you straight away and refund you in full.",
+        ),
+        _heading("Pre-orders"),
+        _p(
+            "The Pre-Order Form says beside each item when it is paid for. If a release date "
+            "moves, we email you and you can keep your pre-order or cancel it. You can cancel "
+            "at any time before release from the link in your confirmation, with a full refund "
+            "of anything you have paid.",
+        ),
+        _heading("Changing your mind"),
+        _p(
+            "The law gives you 14 days from delivery to cancel an order made online; we give "
+            "you 30. Send the item back unused and we refund the price and the original "
+            "delivery within 14 days of getting it. Anything that arrives damaged or faulty we "
+            "replace or refund, and pay for its return.",
+        ),
+        _heading("Words and pictures"),
+        _p(
+            "Everything on this site is written and drawn by Ruth Calder unless credited "
+            "otherwise. Quote it freely with a link back; ask before reprinting whole posts.",
+            "These terms are governed by the law of England and Wales. Nothing in them takes "
+            "away your rights as a consumer.",
+        ),
+    ]
+
+
+STANDARD_PAGES = [
+    {
+        "slug": "privacy",
+        "title": "Privacy",
+        "intro": "What we keep about you, why, and for how long. In short: only what it takes to "
+        "send your order, and no tracking.",
+        "body": _privacy_body,
+    },
+    {
+        "slug": "terms",
+        "title": "Terms",
+        "intro": "The small print for buying from the shop and quoting from the blog, written to "
+        "be read.",
+        "body": _terms_body,
+    },
+    {
+        "slug": "delivery-and-returns",
+        "title": "Delivery and returns",
+        "intro": "Everything is posted within two working days, pre-orders on release, and you "
+        "have 30 days to send anything back.",
+        "body": lambda: [
+            _heading("Delivery"),
+            _p(
+                "Orders go by Royal Mail within two working days, tracked. In the UK they "
+                "usually arrive two to four days later; elsewhere allow one to three weeks. "
+                "Pre-orders are posted on the release day.",
+            ),
+            _heading("Returns"),
+            _p(
+                "Send anything back unused within 30 days for a full refund. Write to us first "
+                "at shop@quire.localhost and we will tell you where to send it.",
             ),
         ],
     },
@@ -261,7 +382,7 @@ PRODUCTS = [
         "preorder_charge_mode": PreOrderChargeMode.RESERVE,
         "release_date": datetime.date(2027, 3, 19),
         "shipping_class": "small",
-        "cover": "Gasworks at dusk",
+        "cover": "Dirty Old Town, front cover",
     },
     {
         "slug": "dirty-old-town-tote-bag",
@@ -274,7 +395,7 @@ PRODUCTS = [
         "stock": 40,
         "per_order_limit": 4,
         "shipping_class": "large",
-        "cover": "Towpath in the mist",
+        "cover": "Dirty Old Town tote bag",
     },
     {
         "slug": "songs-from-the-launch-night",
@@ -288,31 +409,37 @@ PRODUCTS = [
         "stock": None,
         "per_order_limit": 10,
         "shipping_class": "small",
+        "cover": "Songs from the Launch Night CD",
     },
     {
         "slug": "canal-walks-map-print",
         "title": "Canal walks map print",
         "short_description": "A3 print of the hand-drawn towpath map. The first run sold out.",
-        "description": "",
+        "description": "<p>Six miles of the canal, drawn by hand from the second lock to the "
+        "basin, with every lock, bridge and bench I have sat on along the way. Printed on heavy "
+        "matt paper, 297 × 420 mm, and posted flat.</p><p>A second run is planned for the "
+        "spring; the blog will say when.</p>",
         "format": Product.Format.MERCH,
         "price": 1500,
         "status": Product.Status.SOLD_OUT,
         "stock": 0,
         "per_order_limit": 2,
         "shipping_class": "large",
+        "cover": "Canal walks map print",
     },
 ]
 
 
-def _products(images: dict[str, object]) -> tuple[dict[str, Product], int]:
+def _products() -> tuple[dict[str, Product], int]:
     """The demo catalogue, each product made once and found by its slug afterwards."""
     products, made = {}, 0
     for spec in PRODUCTS:
-        fields = {key: value for key, value in spec.items() if key not in {"slug", "cover"}}
-        if spec.get("cover"):
-            fields["cover_image"] = images[spec["cover"]]
-        product, created = Product.objects.get_or_create(slug=spec["slug"], defaults=fields)
-        products[spec["slug"]], made = product, made + created
+        product = Product.objects.filter(slug=spec["slug"]).first()
+        if product is None:
+            fields = {key: value for key, value in spec.items() if key != "cover"}
+            product = Product.objects.create(cover_image=_demo_picture(spec["cover"]), **fields)
+            made += 1
+        products[spec["slug"]] = product
     return products, made
 
 
@@ -320,30 +447,59 @@ def _featured(product: Product, note: str = "") -> dict:
     return _block("product", {"product": product.pk, "note": note})
 
 
-def _demo_image(title: str, colours: tuple[str, str]) -> object:
-    """A generated picture (no download), made once and found by its title afterwards."""
+@functools.cache
+def _drawn(title: str) -> bytes:
+    """The picture as a JPEG, drawn once per process (tests load the demo many times)."""
+    return demo_pictures.jpeg(demo_pictures.PICTURES[title].draw()).getvalue()
+
+
+def _demo_picture(title: str):
+    """A generated picture (no download), made once and found by its title afterwards, with
+    its focal point set so Wagtail's crops keep what matters."""
     image_model = get_image_model()
     existing = image_model.objects.filter(title=title).first()
     if existing is not None:
         return existing
-    picture = PILImage.new("RGB", (1200, 675), colours[0])
+    spec = demo_pictures.PICTURES[title]
+    filename = "".join(ch if ch.isalnum() else "-" for ch in title.lower()) + ".jpg"
+    image = image_model(
+        title=title,
+        description=spec.alt,
+        file=ImageFile(io.BytesIO(_drawn(title)), name=filename),
+    )
+    if spec.focal_box:
+        left, top, right, bottom = spec.focal_box
+        image.focal_point_x, image.focal_point_y = (left + right) // 2, (top + bottom) // 2
+        image.focal_point_width, image.focal_point_height = right - left, bottom - top
+    image.save()
+    return image
+
+
+def _demo_logo(name: str) -> object:
+    """The shop's logo for its emails: a monogram and the name, generated, made once."""
+    image_model = get_image_model()
+    title = f"{name} logo"
+    existing = image_model.objects.filter(title=title).first()
+    if existing is not None:
+        return existing
+    picture = PILImage.new("RGBA", (400, 96), (0, 0, 0, 0))
     draw = ImageDraw.Draw(picture)
-    for step in range(0, 675, 45):
-        draw.rectangle([0, step, 1200, step + 20], fill=colours[1])
-    draw.ellipse([780, 120, 1020, 360], fill="#f1d9a7")
+    draw.rounded_rectangle([0, 0, 95, 95], radius=14, fill="#7a2e1d")
+    draw.text((48, 50), name[:1], fill="#fffaf2", font=ImageFont.load_default(72), anchor="mm")
+    draw.text((116, 50), name, fill="#7a2e1d", font=ImageFont.load_default(64), anchor="lm")
+    picture = picture.crop(picture.getbbox())
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG")
-    filename = title.lower().replace(" ", "-") + ".png"
-    return image_model.objects.create(title=title, file=ImageFile(buffer, name=filename))
+    return image_model.objects.create(title=title, file=ImageFile(buffer, name="logo.png"))
 
 
-def _resolve_images(body: list[dict], images: dict[str, object]) -> list[dict]:
+def _resolve_images(body: list[dict]) -> list[dict]:
+    """Image blocks name their picture by title; it is made (once) when the post is."""
     for block in body:
         if block["type"] == "image":
-            block["value"]["image"]["image"] = images[block["value"]["image"]["image"]].pk
-            block["value"]["image"]["alt_text"] = (
-                "A canal towpath disappearing into morning mist between stone walls"
-            )
+            picture = _demo_picture(block["value"]["image"]["image"])
+            block["value"]["image"]["image"] = picture.pk
+            block["value"]["image"]["alt_text"] = demo_pictures.PICTURES[picture.title].alt
     return body
 
 
@@ -357,6 +513,8 @@ def _child(parent: Page, model, slug: str, **fields):
     existing = parent.get_children().filter(slug=slug).specific().first()
     if existing is not None:
         return existing, False
+    # A callable value (a picture to draw, a body with pictures) is only worked out now.
+    fields = {name: value() if callable(value) else value for name, value in fields.items()}
     tags = fields.pop("tags", ())
     page = model(slug=slug, **fields)
     if tags:
@@ -409,10 +567,6 @@ def load_demo_site() -> dict[str, int]:
     home, made = _home_page()
     created["pages"] += made
     site = Site.objects.get(root_page=home)
-    images = {
-        "Gasworks at dusk": _demo_image("Gasworks at dusk", ("#2d3142", "#4f5d75")),
-        "Towpath in the mist": _demo_image("Towpath in the mist", ("#6b7f82", "#9fb1b3")),
-    }
 
     blog, made = _child(
         home,
@@ -439,24 +593,19 @@ def load_demo_site() -> dict[str, int]:
         ],
     )
     created["pages"] += made
-    for slug, title, text in [
-        (
-            "privacy",
-            "Privacy",
-            "This site sets no tracking cookies and loads nothing from other sites until you "
-            "ask it to, for example by pressing play on a video.",
-        ),
-        (
-            "terms",
-            "Terms",
-            "Words and pictures here are mine unless credited otherwise. Quote freely with a "
-            "link back.",
-        ),
-    ]:
-        _, made = _child(home, StandardPage, slug, title=title, intro=text, body=[_p(text)])
+    standard = {}
+    for spec in STANDARD_PAGES:
+        standard[spec["slug"]], made = _child(
+            home,
+            StandardPage,
+            spec["slug"],
+            title=spec["title"],
+            intro=spec["intro"],
+            body=spec["body"],
+        )
         created["pages"] += made
 
-    products, made = _products(images)
+    products, made = _products()
     created["products"] = made
     featured_in_post = {
         "where-dirty-old-town-began": [
@@ -489,18 +638,23 @@ def load_demo_site() -> dict[str, int]:
 
     posts = {}
     for spec in POSTS:
-        fields = {
-            "title": spec["title"],
-            "date": spec["date"],
-            "intro": spec["intro"],
-            "author": "Ruth Calder",
-            "body": _resolve_images(spec["body"](), images)
-            + featured_in_post.get(spec["slug"], []),
-            "tags": spec["tags"],
-        }
-        if spec.get("cover"):
-            fields["cover_image"] = images[spec["cover"]]
-        post, made = _child(blog, BlogPage, spec["slug"], **fields)
+        post, made = _child(
+            blog,
+            BlogPage,
+            spec["slug"],
+            title=spec["title"],
+            date=spec["date"],
+            intro=spec["intro"],
+            author=WRITER,
+            body=functools.partial(
+                lambda spec: (
+                    _resolve_images(spec["body"]()) + featured_in_post.get(spec["slug"], [])
+                ),
+                spec,
+            ),
+            tags=spec["tags"],
+            cover_image=functools.partial(_demo_picture, spec["cover"]),
+        )
         created["pages"] += made
         posts[spec["slug"]] = post
 
@@ -517,6 +671,7 @@ def load_demo_site() -> dict[str, int]:
         navigation.header_links = [
             _link(page=blog.pk),
             _link(label="Shop", url=reverse("shop:index")),
+            _link(label="Dirty Old Town", url=products["dirty-old-town"].get_absolute_url()),
             _link(page=preorder_form.pk),
             _link(label="Shopping Basket", url=reverse("shop:basket"), show_basket_count=True),
             _link(page=about.pk),
@@ -532,6 +687,34 @@ def load_demo_site() -> dict[str, int]:
         identity.tagline = "Notes from a dirty old town"
         identity.footer_text = "© Ruth Calder. Written and built in the North West."
         identity.save()
+    if not identity.author_name:
+        identity.author_name = WRITER
+        identity.author_bio = (
+            "<p>Ruth Calder grew up two streets from the Bridgewater Canal and has written about "
+            "Salford's buildings, papers and pubs for twenty years. <i>Dirty Old Town</i> is her "
+            "first book.</p>"
+        )
+        identity.author_photo = _demo_picture(WRITER)
+        identity.author_website = "https://ruthcalder.example/"
+        identity.author_mastodon = "https://social.salford.example/@ruthcalder"
+        identity.author_bluesky = "https://bsky.app/profile/ruthcalder.example"
+        identity.save()
+
+    details = ShopDetails.for_site(site)
+    if not details.contact_email:
+        details.logo = _demo_logo(site.site_name or "Quire")
+        details.contact_email = "shop@quire.localhost"
+        details.postal_address = "Quire Books\n12 Chapel Street\nSalford M3 5JZ\nUnited Kingdom"
+        details.returns_page = standard["delivery-and-returns"]
+        details.privacy_page = standard["privacy"]
+        details.save()
+    if not details.delivery_note:  # demo sites loaded before the shop pages showed them
+        details.delivery_note = (
+            "Posted from Salford within two working days. "
+            "UK delivery from £2.95 (£4.95 for a larger parcel)."
+        )
+        details.returns_note = "Not right? Send it back unused within 30 days for a full refund."
+        details.save()
 
     created["images"] = image_model.objects.count() - images_before
     return created

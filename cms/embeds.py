@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -48,3 +50,34 @@ def find_embed(url: str) -> Embed | None:
         cache.set(failure_key, True, settings.QUIRE_EMBED_RETRY_SECONDS)
         return None
     return embed
+
+
+class _FirstIframe(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.src = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "iframe" and self.src is None:
+            self.src = dict(attrs).get("src") or ""
+
+
+def player_url(embed: Embed | None) -> str | None:
+    """The address of the provider's player, when its oEmbed HTML is an iframe served from one
+    of VIDEO_PLAYER_ORIGINS; None otherwise.
+
+    The provider's HTML is never put on the page as it came: it is a third party's markup,
+    stored and then served to every reader. The page builds its own iframe around this address
+    instead, so a provider (or whoever answers in its name) can add nothing else.
+    """
+    if embed is None or not embed.html:
+        return None
+    parser = _FirstIframe()
+    parser.feed(embed.html)
+    parser.close()
+    if not parser.src:
+        return None
+    address = urlsplit(parser.src)
+    if f"{address.scheme}://{address.netloc}" not in settings.VIDEO_PLAYER_ORIGINS:
+        return None
+    return address.geturl()

@@ -2,8 +2,9 @@
 
 A `{% picture %}` tag takes its filter specs literally, so each template spells out the same
 string as the constant here (`tests/cms/test_images.py` checks they agree). Every picture is
-WebP with a JPEG fallback; AVIF encodes here but takes three to five times as long as WebP,
-and renditions are made during the first request that needs them.
+WebP with a JPEG fallback; AVIF encodes here but takes three to five times as long as WebP.
+Renditions are made when a page is published or a product saved (cms.renditions), from the
+same constants; a place that asks for one not made yet makes it then.
 
 Listings and bodies prefetch every rendition of their images (`prefetch_related(
 "cover_image__renditions")`), never only those of these specs: Wagtail takes a prefetched
@@ -25,5 +26,7 @@ COVER = "format-{webp,jpeg} width-{1600,1200,800,400}"
 POST_CARD = "format-{webp,jpeg} fill-{720x405,480x270,320x180}"
 # The feed's cover image: feed readers get one plain image.
 FEED_COVER = "width-1200"
+# The writer's picture in the box under each post, 6rem round (cms.models.SiteIdentity).
+AUTHOR_PHOTO = "format-{webp,jpeg} fill-{192x192,96x96}"
 # Social cards stay JPEG for crawlers that read nothing newer; transparency becomes paper.
 SOCIAL_CARD = "fill-1200x630 format-jpeg bgcolor-fffaf2"

@@ -10,7 +10,7 @@ from functools import cached_property
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Q, Subquery
+from django.db.models import Count, Q, Subquery, prefetch_related_objects
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -22,16 +22,19 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
+from wagtail.images.models import Filter
 from wagtail.models import Page, PageManager
 from wagtail.query import PageQuerySet
+from wagtail.rich_text import get_text_for_indexing
 from wagtail.search import index
 
-from cms import pagecache, routing, sitedata
+from cms import images, pagecache, routing, sitedata
 from cms.blocks import INLINE_FEATURES, BodyBlock, NavigationLinkBlock
 from cms.pagination import paginate
+from cms.sitemaps import ListedAtTheVisitedAddress
 
 
-class BasePage(routing.RoutedPage, Page):
+class BasePage(ListedAtTheVisitedAddress, routing.RoutedPage, Page):
     """SEO and social-card fields every public page shares, kept in one place."""
 
     social_image = models.ForeignKey(
@@ -66,8 +69,9 @@ class BasePage(routing.RoutedPage, Page):
 
     @property
     def summary(self) -> str:
-        """A plain-text description of the page for listings, meta tags and feeds."""
-        return self.search_description
+        """A plain-text description of the page for listings, meta tags and feeds: the
+        search description, else the page's introduction as plain text."""
+        return self.search_description or get_text_for_indexing(getattr(self, "intro", ""))
 
     @property
     def meta_description(self) -> str:
@@ -116,8 +120,8 @@ class HomePage(BasePage):
     LATEST_POSTS = 6
 
     def route(self, request, path_components):
-        # The site's root: the whole URL is routed from here in one query.
-        return routing.route_from_root(self, request, path_components)
+        routing.check_root_paths(request)
+        return super().route(request, path_components)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -195,17 +199,27 @@ class BlogIndexPage(RoutablePageMixin, BasePage):
     def posts_by_tag(self, request, tag):
         tag = get_object_or_404(Tag, slug=tag)
         return self.render_listing(
-            request, self.posts().filter(tags=tag), empty_is_404=True, tag=tag
+            request,
+            self.posts().filter(tags=tag),
+            empty_is_404=True,
+            tag=tag,
+            description=f"Posts tagged “{tag.name}”, newest first.",
         )
 
     @path("archive/<int:year>/<int:month>/", name="archive")
     def posts_by_month(self, request, year, month):
         try:
             first_day = datetime.date(year, month, 1)
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:  # month 13, or a year past C's long
             raise Http404("No such month.") from exc
         posts = self.posts().filter(date__year=year, date__month=month)
-        return self.render_listing(request, posts, empty_is_404=True, archive_month=first_day)
+        return self.render_listing(
+            request,
+            posts,
+            empty_is_404=True,
+            archive_month=first_day,
+            description=f"Posts from {first_day:%B %Y}, newest first.",
+        )
 
 
 class BlogPageTag(TaggedItemBase):
@@ -252,6 +266,11 @@ class BlogPage(BasePage):
     )
     tags = ClusterTaggableManager(through=BlogPageTag, blank=True)
     body = StreamField(BodyBlock())
+    # The "Related posts" under the post, decided when it (or a post sharing its tags) is
+    # published, never on a reader's view: over thousands of posts, ranking them by shared
+    # tags is the slowest query a post would make. None until first decided (then each view
+    # ranks them, as before); see cms.related.
+    related_post_ids = models.JSONField(null=True, blank=True, editable=False)
 
     content_panels = [
         *Page.content_panels,
@@ -314,7 +333,9 @@ class BlogPage(BasePage):
         following = next((post for post in found if (post.date, post.pk) > this), None)
         return previous, following
 
-    def related_posts(self, tags, limit: int = 3):
+    RELATED_POSTS = 3
+
+    def rank_related_posts(self, tags) -> BlogPageQuerySet:
         """Other posts sharing the most tags with this one, newest first among equals."""
         if not tags:
             return BlogPage.objects.none()
@@ -323,8 +344,27 @@ class BlogPage(BasePage):
             .filter(tags__in=[tag.pk for tag in tags])
             .annotate(shared_tags=Count("pk"))
             .order_by("-shared_tags", "-date", "-pk")
-            .select_related("cover_image")[:limit]
+            .select_related("cover_image")[: self.RELATED_POSTS]
         )
+
+    def decide_related_posts(self) -> bool:
+        """Rank the related posts now and keep them (without a new revision: they are not
+        the editor's content). True if they changed."""
+        decided = list(self.rank_related_posts(self.tags.all()).values_list("pk", flat=True))
+        changed = decided != self.related_post_ids
+        if changed:
+            BlogPage.objects.filter(pk=self.pk).update(related_post_ids=decided)
+            self.related_post_ids = decided
+        return changed
+
+    def related_posts(self, tags, *, fresh: bool = False) -> list[BlogPage]:
+        """The related posts decided at publishing, those still live and public, in their
+        order; ranked now for a preview (`fresh`: the editor may have changed the tags) or a
+        post never decided."""
+        if fresh or self.related_post_ids is None:
+            return list(self.rank_related_posts(tags))
+        found = self.siblings().select_related("cover_image").in_bulk(self.related_post_ids)
+        return [found[pk] for pk in self.related_post_ids if pk in found]
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -333,7 +373,9 @@ class BlogPage(BasePage):
         context["blog_index"] = routing.parent_of(self)
         if self.pk is not None:  # a preview of a post not saved yet has no place among the rest
             context["previous_post"], context["next_post"] = self.neighbours()
-            context["related_posts"] = self.related_posts(tags)
+            context["related_posts"] = self.related_posts(
+                tags, fresh=getattr(request, "is_preview", False)
+            )
         return context
 
 
@@ -377,7 +419,7 @@ class MenuLink:
 
 
 @register_setting(icon="list-ul")
-class NavigationSettings(sitedata.CachedSiteSetting, BaseSiteSetting):
+class NavigationSettings(BaseSiteSetting):
     """The header and footer menus, shared by the blog and the shop."""
 
     header_links = StreamField([("link", NavigationLinkBlock())], blank=True)
@@ -412,7 +454,7 @@ def _menu(links) -> list[MenuLink]:
 
 
 @register_setting(icon="site")
-class SiteIdentity(sitedata.CachedSiteSetting, BaseSiteSetting):
+class SiteIdentity(BaseSiteSetting):
     """What the site says about itself in the header, footer and social cards."""
 
     tagline = models.CharField(max_length=160, blank=True)
@@ -423,10 +465,76 @@ class SiteIdentity(sitedata.CachedSiteSetting, BaseSiteSetting):
     default_social_image = models.ForeignKey(
         "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The writer, introduced under each post: a one-writer site needs one, set once here.
+    author_name = models.CharField(
+        "name",
+        max_length=120,
+        blank=True,
+        help_text="Shown under every post whose byline is empty or this name. Leave empty to "
+        "show no box.",
+    )
+    author_bio = RichTextField("short bio", features=INLINE_FEATURES, blank=True, max_length=600)
+    author_photo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name="picture",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Square works best; shown small and round.",
+    )
+    author_website = models.URLField("website", blank=True)
+    author_mastodon = models.URLField(
+        "Mastodon profile",
+        blank=True,
+        help_text="Such as https://mastodon.social/@you. Linked with rel=me, so Mastodon can "
+        "verify this site as yours.",
+    )
+    author_bluesky = models.URLField(
+        "Bluesky profile", blank=True, help_text="Such as https://bsky.app/profile/you.bsky.social"
+    )
+
+    panels = [
+        FieldPanel("tagline"),
+        FieldPanel("footer_text"),
+        MultiFieldPanel(
+            [FieldPanel("twitter_handle"), FieldPanel("default_social_image")], "Social cards"
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("author_name"),
+                FieldPanel("author_bio"),
+                FieldPanel("author_photo"),
+                FieldPanel("author_website"),
+                FieldPanel("author_mastodon"),
+                FieldPanel("author_bluesky"),
+            ],
+            "About the writer",
+        ),
+    ]
 
     class Meta:
         verbose_name = "site identity"
 
+    def writes(self, post: BlogPage) -> bool:
+        """Whether the writer's box belongs under `post`: not under a guest's byline."""
+        return bool(self.author_name) and post.author.strip() in {"", self.author_name}
+
+    @property
+    def author_links(self) -> list[tuple[str, str, str]]:
+        """(label, URL, rel) for each of the writer's profiles that is filled in."""
+        links = [
+            ("Website", self.author_website, "me"),
+            ("Mastodon", self.author_mastodon, "me"),
+            ("Bluesky", self.author_bluesky, "me"),
+        ]
+        return [link for link in links if link[1]]
+
     def prepare_for_cache(self):
-        self.default_social_image  # noqa: B018 -- fetched now, so it is cached with the rest
+        # Fetched now, so they are cached with the rest: the images, and the writer's picture
+        # at the sizes the post shows it (made now if need be), so a post asks for none.
+        self.default_social_image  # noqa: B018
+        if self.author_photo is not None:
+            self.author_photo.get_renditions(*Filter.expand_spec(images.AUTHOR_PHOTO))
+            prefetch_related_objects([self.author_photo], "renditions")
         return self

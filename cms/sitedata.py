@@ -1,14 +1,21 @@
 """Site-wide data that every page view reads, kept in the shared cache instead of queried.
 
-The site for a host name, the site settings (with the menus already resolved to links) and the
-list of view restrictions change rarely and are small, yet each page view needed a query or two
-for each. They are stored under one version key that any change to what they were built from
-bumps: sites, settings, images, view restrictions and every save, publish, move or delete of a
-page. The version is read *before* the database, so data read while an editor's change commits
-is stored under a version that is already retired and never served.
+The site settings (with the menus already resolved to links), the list of view restrictions
+and the blog's archive months change rarely and are small, yet each page view needed a query
+or two for each. They are stored under one version key that any change to what they were
+built from bumps: sites, settings, images, view restrictions and every save, publish, move or
+delete of a page. The version is read *before* the database, so data read while an editor's
+change commits is stored under a version that is already retired and never served.
 
 The version is bumped at once (so this process sees the change) and again when the transaction
 commits (so no other server keeps data read before it did).
+
+The site itself is Wagtail's to find (`Site.find_for_request`, one query per request). Its
+cached root paths, which every page URL is built from, may have been left by another
+deployment or a test run sharing the Redis database under the same key prefix, or read in a
+transaction that was rolled back: the site root checks them before routing (cms.routing), and
+when they disagree with the site, they and the site data are dropped and built again from the
+database, rather than every post answering 404 or 500.
 """
 
 from __future__ import annotations
@@ -21,10 +28,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
-from django.http.request import split_domain_port
 from wagtail.contrib.settings.models import BaseSiteSetting
 from wagtail.models import Page, PageViewRestriction, Site
-from wagtail.models.sites import get_site_for_hostname
 
 T = TypeVar("T")
 
@@ -69,64 +74,47 @@ def invalidate(**kwargs: Any) -> None:
     transaction.on_commit(bump)
 
 
+def root_paths_agree(site: Site) -> bool:
+    """Whether Wagtail's root paths (cached for an hour, shared by all app servers) know
+    `site` as it is: its id, its root page and its address. Costs one cache read."""
+    root_path, root_url = site.root_page.url_path, site.root_url
+    return any(
+        (path.site_id, path.root_path, path.root_url) == (site.pk, root_path, root_url)
+        for path in Site.get_site_root_paths()
+    )
+
+
+def forget_foreign_site_data() -> None:
+    """Drop the cached site data and Wagtail's root paths, which disagree with each other
+    or with the database: the next reads build them again from the database."""
+    invalidate()
+    Site.clear_site_root_paths_cache()
+
+
 def connect_invalidation(models: list[type]) -> None:
-    """Retire the site data whenever one of `models` (or a page of any type) changes."""
+    """Retire the site data whenever one of `models` (or a page of any type) changes. Each app
+    names the models its site data is built from; calling this again adds to them."""
     from django.db.models.signals import post_delete, post_save
     from wagtail.signals import page_published, page_unpublished, post_page_move
 
-    def page_or_listed(sender, created=False, **kwargs):
+    def saved(sender, created=False, **kwargs):
         if created and issubclass(sender, BaseSiteSetting):
             # A page view creates a missing settings row, with defaults: nothing shown changes.
             return
-        if issubclass(sender, Page) or sender in models:
+        invalidate()
+
+    def page_changed(sender, **kwargs):
+        if issubclass(sender, Page):
             invalidate()
 
-    post_save.connect(page_or_listed, weak=False, dispatch_uid="quire-sitedata-save")
-    post_delete.connect(page_or_listed, weak=False, dispatch_uid="quire-sitedata-delete")
+    for model in models:
+        uid = f"quire-sitedata-{model._meta.label_lower}"
+        post_save.connect(saved, sender=model, weak=False, dispatch_uid=f"{uid}-save")
+        post_delete.connect(saved, sender=model, weak=False, dispatch_uid=f"{uid}-delete")
+    post_save.connect(page_changed, weak=False, dispatch_uid="quire-sitedata-page-save")
+    post_delete.connect(page_changed, weak=False, dispatch_uid="quire-sitedata-page-delete")
     for signal in (page_published, page_unpublished, post_page_move):
         signal.connect(invalidate, weak=False, dispatch_uid=f"quire-sitedata-{id(signal)}")
-
-
-# The site
-
-
-def _site_for_cache(hostname: str, port: int) -> Site | bool:
-    """The site for a host, with the root page's specific instance and the pages above it
-    attached (routing starts from them, see cms.routing); False when there is none."""
-    try:
-        site = get_site_for_hostname(hostname, port)
-    except Site.DoesNotExist:
-        return False
-    root = site.root_page.specific
-    root._route_ancestors = list(root.get_ancestors())
-    return site
-
-
-class SiteFromCacheMiddleware:
-    """Puts the request's site, when the cache has it, where Wagtail's `Site.find_for_request`
-    keeps it for the request (`request._wagtail_site`), so routing, settings and templates
-    reuse it without a query. When the cache does not, nothing is read now (views that never
-    ask for the site, such as robots.txt and the health check, stay free of the database);
-    if Wagtail then looked the site up, it is cached after the response for the next
-    request, under the version read before. Must come after CommonMiddleware, which rejects
-    host names not in ALLOWED_HOSTS."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest):
-        hostname = split_domain_port(request._get_raw_host())[0]
-        port = request.get_port()
-        key = _key(f"site:{hostname}:{port}")
-        site = cache.get(key)
-        if site is not None:
-            request._wagtail_site = site or None
-            return self.get_response(request)
-
-        response = self.get_response(request)
-        if hasattr(request, "_wagtail_site"):
-            cache.set(key, _site_for_cache(hostname, port), timeout=_timeout())
-        return response
 
 
 # View restrictions
@@ -148,24 +136,17 @@ def restricted_paths() -> list[str]:
 # Site settings
 
 
-class CachedSiteSetting:
-    """For a `BaseSiteSetting`: page views read it from the cache (the admin still edits the
-    database row through `for_site`). `prepare_for_cache` fetches whatever the templates will
-    ask for, so the cached copy needs no query either."""
+def site_setting(model: type[BaseSiteSetting], request: HttpRequest) -> BaseSiteSetting | None:
+    """The request's site's `model` settings (Wagtail's `for_site`), from the shared cache;
+    None when no site answers to the request. A model with `prepare_for_cache()` fetches
+    there whatever its templates will ask for, so the cached copy needs no query either."""
+    site = Site.find_for_request(request)
+    if site is None:
+        return None
 
-    @classmethod
-    def for_request(cls, request: HttpRequest):
-        attr_name = cls.get_cache_attr_name()
-        if hasattr(request, attr_name):
-            return getattr(request, attr_name)
-        site = Site.find_for_request(request)
-        if site is None:
-            raise cls.DoesNotExist(f"{cls} does not exist for site None.")
-        name = f"setting:{cls._meta.label_lower}:{site.pk}"
-        site_settings = cached(name, lambda: cls.for_site(site).prepare_for_cache())
-        site_settings._request = request
-        setattr(request, attr_name, site_settings)
-        return site_settings
+    def build():
+        found = model.for_site(site)
+        prepare = getattr(found, "prepare_for_cache", None)
+        return prepare() if prepare else found
 
-    def prepare_for_cache(self):
-        return self
+    return cached(f"setting:{model._meta.label_lower}:{site.pk}", build)

@@ -5,37 +5,53 @@ import re
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 from wagtail.models import Site
+from wagtail.search.backends import get_search_backend
 
 from cms.models import BlogPage
 from cms.pagination import paginate
+from shop.models import Product
 
 logger = logging.getLogger(__name__)
 
 SEARCH_QUERY_MAX_LENGTH = 200
+# Products that match are shown above the posts on the first page of results: a shop has few,
+# and a reader searching for the book wants the book first.
+SEARCH_PRODUCTS_SHOWN = 4
 
 
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    """Search posts; result pages are marked noindex so they never compete with the posts."""
+    """Search posts and products; result pages are marked noindex so they never compete with
+    the posts."""
     query = request.GET.get("q", "").strip()[:SEARCH_QUERY_MAX_LENGTH]
     # Only words reach the search backend: quotes and operators mean different things (or
     # errors) to SQLite's FTS5 and PostgreSQL's tsquery, and readers never intend them.
     terms = " ".join(re.findall(r"\w+", query))
-    results = None
+    results, products = None, []
     if terms:
         posts = BlogPage.objects.live().public()
         site = Site.find_for_request(request)
         if site is not None:
             posts = posts.in_site(site)
         results = paginate(request, posts.search(terms), settings.QUIRE_POSTS_PER_PAGE)
-    return render(request, "cms/search.html", {"query": query, "results": results, "noindex": True})
+        if results.number == 1:
+            found = get_search_backend().search(terms, Product.objects.visible().for_listing())
+            products = list(found[:SEARCH_PRODUCTS_SHOWN])
+    context = {
+        "query": query,
+        "results": results,
+        "products": products,
+        "search_products_shown": SEARCH_PRODUCTS_SHOWN,
+        "noindex": True,
+    }
+    return render(request, "cms/search.html", context)
 
 
 @require_GET
@@ -54,12 +70,22 @@ def favicon(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def health(request: HttpRequest) -> JsonResponse:
-    """For load balancers and uptime checks: 200 when the database and the cache answer,
-    503 with the failing part named otherwise. It never shows error details."""
+    """For load balancers and uptime checks: each part is named "ok" or "unavailable", and
+    never with error details. 503 only when the database is down, because no page can be
+    served without it; a cache outage answers 200, since the site keeps serving from the
+    database (config/cache.py) and a load balancer must not take every server out of service
+    because their shared Redis is away."""
     checks = {}
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
+        # A new connection each time, closed at once: a kept-open one that a hung server
+        # stopped answering would hold the probe until the worker is killed, while a new one
+        # gives up after DATABASE_CONNECT_TIMEOUT.
+        probe = connections.create_connection(DEFAULT_DB_ALIAS)
+        try:
+            with probe.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        finally:
+            probe.close()
         checks["database"] = "ok"
     except Exception:
         logger.exception("Health check: database unreachable")
@@ -70,5 +96,4 @@ def health(request: HttpRequest) -> JsonResponse:
     except Exception:
         logger.exception("Health check: cache unreachable")
         checks["cache"] = "unavailable"
-    healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse(checks, status=200 if healthy else 503)
+    return JsonResponse(checks, status=200 if checks["database"] == "ok" else 503)

@@ -1,8 +1,10 @@
 """One log line per request on the `quire.requests` logger, with an id to follow it by.
 
-The path is logged without its query string, and a URL argument named `token` (the secret in a
-buyer's order and pre-order links, and in password-reset links) is masked, here and in Django's
-own 4xx/5xx warnings, so the log never holds what opens someone's order.
+The path is logged without its query string (Stripe's return URL carries the Checkout Session
+id there), and a URL argument named `token` (the secret in a buyer's order and pre-order links,
+and in password-reset links) is masked, here, in Django's own 4xx/5xx warnings and in
+gunicorn's access log (config/gunicorn.py), all through `masked_path`, so no log holds what
+opens someone's order.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from urllib.parse import unquote, urlsplit
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, ResolverMatch, resolve
 
 logger = logging.getLogger("quire.requests")
 
@@ -34,15 +38,33 @@ def request_id_for(request: HttpRequest) -> str:
 
 def loggable_path(request: HttpRequest) -> str:
     """The request's path with the segments that carry a secret URL argument masked."""
-    match = request.resolver_match
-    secrets = {
-        str(value)
-        for name, value in (match.kwargs.items() if match else ())
-        if name in SECRET_URL_ARGUMENTS
-    }
+    return masked_path(request.path, request.resolver_match)
+
+
+def masked_path(path: str, match: ResolverMatch | None = None) -> str:
+    """`path` without its query string, each segment holding a secret URL argument masked.
+
+    `match` is the route Django resolved for it; without one (gunicorn's access log, a request
+    answered before routing) the path is resolved here, so the same segments are masked."""
+    path = path.split("?", 1)[0]
+    if match is None:
+        try:
+            match = resolve(unquote(path))
+        except Resolver404:
+            return path
+    secrets = {str(value) for name, value in match.kwargs.items() if name in SECRET_URL_ARGUMENTS}
     if not secrets:
-        return request.path
-    return "/".join(MASK if part in secrets else part for part in request.path.split("/"))
+        return path
+    return "/".join(MASK if unquote(part) in secrets else part for part in path.split("/"))
+
+
+def masked_url(url: str) -> str:
+    """A URL (a Referer, a request line's target) as its origin, if it has one, and its masked
+    path: query string and fragment dropped."""
+    parts = urlsplit(url)
+    if not (parts.scheme and parts.netloc):
+        return masked_path(url.split("#", 1)[0])
+    return f"{parts.scheme}://{parts.netloc}{masked_path(parts.path)}"
 
 
 class RequestLogMiddleware:

@@ -7,6 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import views as cms_views
 from cms.feeds import LatestPostsAtomFeed, LatestPostsFeed
+from cms.sitemaps import sitemaps
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -14,7 +15,7 @@ urlpatterns = [
     path("search/", cms_views.search, name="search"),
     path("feed/", LatestPostsFeed(), name="feed_rss"),
     path("feed/atom/", LatestPostsAtomFeed(), name="feed_atom"),
-    path("sitemap.xml", sitemap, name="sitemap"),
+    path("sitemap.xml", sitemap, {"sitemaps": sitemaps()}, name="sitemap"),
     path("robots.txt", cms_views.robots_txt, name="robots_txt"),
     path("favicon.ico", cms_views.favicon),
     path("health/", cms_views.health, name="health"),
@@ -27,5 +28,11 @@ if settings.DEBUG:
 
     urlpatterns += staticfiles_urlpatterns()
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+elif settings.QUIRE_SERVE_MEDIA:
+    from config.media import public_image
+
+    urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", public_image)]
 
 urlpatterns += [path("", include(wagtail_urls))]
+
+handler500 = "config.errors.server_error"

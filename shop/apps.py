@@ -6,9 +6,14 @@ class ShopConfig(AppConfig):
     verbose_name = "Shop"
 
     def ready(self):
-        from cms import pagecache
-        from shop.models import Product
+        from cms import pagecache, sitedata
+        from shop import checks  # noqa: F401  (registers the shop's system checks)
+        from shop.models import Product, ShopDetails
 
-        # Stock changes made by checkout and pre-orders retire the same pages explicitly
-        # (they update rows without saving models): see ProductQuerySet.update_and_retire_pages().
+        # Staff edits retire the pages that show the product. Sales and pre-orders change only
+        # what is left, which pages show live: see ProductQuerySet.update_what_is_left().
         pagecache.invalidate_when_saved([Product], pagecache.CATALOGUE)
+        # The delivery and returns notes show on the shop and product pages, which read them
+        # from the cached site data.
+        pagecache.invalidate_when_saved([ShopDetails], pagecache.CATALOGUE, except_created=True)
+        sitedata.connect_invalidation([ShopDetails])

@@ -5,8 +5,10 @@ Invariants:
 - a basket row exists only once its visitor adds something, so browsing costs no write;
 - a request that never touches the basket costs no query (it is loaded on first use);
 - a rejected change changes nothing and says why in words the buyer understands;
-- quantities stay within 1..product.max_quantity, one line per product, one currency a basket.
-Stock is not reserved here: that happens at checkout, under a row lock.
+- quantities stay within 1..product.max_quantity, one line per product, one currency a basket;
+- a basket holds products on sale and products on pre-order alike: checkout takes stock for
+  the first and campaign units for the second, and each pre-order is paid as its campaign says.
+Stock and units are not reserved here: that happens at checkout, under a row lock.
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ from django.db.models import Sum
 from django.http import HttpRequest
 
 from shop import shipping
-from shop.models import Basket, BasketLine, Order, OrderLine, Product
+from shop.models import Basket, BasketLine, Order, OrderLine, PreOrder, PreOrderChargeMode, Product
 from shop.money import DEFAULT_CURRENCY, format_money
+
+CHARGE_NOW = PreOrderChargeMode.CHARGE_NOW
+CHARGE_ON_RELEASE = PreOrderChargeMode.CHARGE_ON_RELEASE
 
 SESSION_KEY = "shop_basket_id"
 
@@ -73,14 +78,27 @@ def _basket_for_change(request: HttpRequest, form_basket_id: str | None) -> Bask
     return Basket.objects.select_for_update().get(pk=basket.pk)
 
 
+# The largest id the database can hold: a bigger number from a form names no row, and SQLite
+# refuses even to be asked about it.
+_LARGEST_ID = 2**63 - 1
+
+
+def _form_id(value) -> int | None:
+    """The row id a form field names, or None if it is not a whole number the database holds."""
+    try:
+        row_id = int(value)
+    except (TypeError, ValueError):
+        return None
+    return row_id if 0 < row_id <= _LARGEST_ID else None
+
+
 def product_to_buy(product_id) -> Product:
     """The product `product_id` names, if it can go in a basket now; BasketError says why not."""
-    try:
-        product = Product.objects.visible().get(pk=int(product_id))
-    except (TypeError, ValueError, Product.DoesNotExist) as exc:
-        raise BasketError("Sorry, that product is not available.") from exc
-    if product.status == Product.Status.PRE_ORDER:
-        raise BasketError(f"“{product.title}” is not out yet: use the Pre-Order Form to order it.")
+    product = Product.objects.visible().filter(pk=_form_id(product_id)).first()
+    if product is None:
+        raise BasketError("Sorry, that product is not available.")
+    if product.status == Product.Status.PRE_ORDER and not product.accepts_preorders:
+        raise BasketError(f"Sorry, pre-orders for “{product.title}” are closed.")
     if not product.can_be_added_to_basket:
         raise BasketError(f"Sorry, “{product.title}” is sold out.")
     return product
@@ -99,6 +117,16 @@ def parse_quantity(text) -> int:
 def _check_quantity(product: Product, quantity: int) -> None:
     if quantity <= product.max_quantity:
         return
+    if product.status == Product.Status.PRE_ORDER:
+        left = product.preorder_units_left
+        if left is not None and left < product.preorder_per_buyer_limit:
+            raise BasketError(
+                f"Sorry, only {left} of “{product.title}” left to pre-order; "
+                f"your basket can hold up to {product.max_quantity}."
+            )
+        raise BasketError(
+            f"You can pre-order up to {product.preorder_per_buyer_limit} of “{product.title}”."
+        )
     if product.stock is not None and product.stock < product.per_order_limit:
         raise BasketError(
             f"Sorry, only {product.stock} of “{product.title}” left; "
@@ -188,10 +216,10 @@ def set_shipping_region(request: HttpRequest, region: str, form_basket_id=None) 
 
 
 def _line(basket: Basket, product_id) -> BasketLine:
-    try:
-        return basket.lines.select_related("product").get(product_id=int(product_id))
-    except (TypeError, ValueError, BasketLine.DoesNotExist) as exc:
-        raise BasketError("That item is not in your basket any more.") from exc
+    line = basket.lines.select_related("product").filter(product_id=_form_id(product_id)).first()
+    if line is None:
+        raise BasketError("That item is not in your basket any more.")
+    return line
 
 
 def item_count(request: HttpRequest) -> int:
@@ -205,6 +233,7 @@ def item_count(request: HttpRequest) -> int:
 class LineView:
     line: BasketLine
     problem: str = ""
+    shipping: int = 0  # a pre-order's own delivery charge: it is sent on its own, on release
 
     @property
     def product(self) -> Product:
@@ -213,6 +242,27 @@ class LineView:
     @property
     def total(self) -> str:
         return format_money(self.line.line_total, self.product.currency)
+
+    @property
+    def is_preorder(self) -> bool:
+        return self.product.status == Product.Status.PRE_ORDER
+
+    @property
+    def paid_at_checkout(self) -> bool:
+        """In stock, or a pre-order whose campaign charges in full when pre-ordering."""
+        return not self.is_preorder or self.product.preorder_charge_mode == CHARGE_NOW
+
+    @property
+    def saves_card(self) -> bool:
+        return self.is_preorder and self.product.preorder_charge_mode == CHARGE_ON_RELEASE
+
+    @property
+    def payment_terms(self) -> str:
+        """When this pre-order is paid, in the words the form and the emails use."""
+        amount = format_money(self.line.line_total + self.shipping, self.product.currency)
+        return PreOrderChargeMode(self.product.preorder_charge_mode).when_buyer_pays(
+            f"{amount} (with its delivery)", self.product.release_date
+        )
 
 
 @dataclass
@@ -225,10 +275,35 @@ class BasketSummary:
     region: str = ""
     subtotal: int = 0
     shipping: int = 0
+    due_now: int = 0  # what checkout charges: in-stock items, charge-now pre-orders, delivery
 
     @property
     def total(self) -> int:
         return self.subtotal + self.shipping
+
+    @property
+    def due_later(self) -> int:
+        return self.total - self.due_now
+
+    @property
+    def in_stock_lines(self) -> list[LineView]:
+        return [view for view in self.lines if not view.is_preorder]
+
+    @property
+    def preorder_lines(self) -> list[LineView]:
+        return [view for view in self.lines if view.is_preorder]
+
+    @property
+    def saves_card(self) -> bool:
+        return any(view.saves_card for view in self.lines)
+
+    @property
+    def due_now_display(self) -> str:
+        return self.money(self.due_now)
+
+    @property
+    def due_later_display(self) -> str:
+        return self.money(self.due_later)
 
     @property
     def item_count(self) -> int:
@@ -271,24 +346,46 @@ def summarise(request: HttpRequest) -> BasketSummary:
         held = _held_by_open_checkouts(basket)
         views = [LineView(line, _problem_with(line, held.get(line.product_id))) for line in lines]
     region = basket.shipping_region or shipping.default_region()
+    return price(basket, views, region)
+
+
+def price(basket: Basket, views: list[LineView], region: str) -> BasketSummary:
+    """What the basket costs and what of it is paid at checkout. Items in stock ship together
+    at one charge; each pre-order ships on its own on release, with its own charge, paid
+    when the pre-order is."""
+    in_stock = [view for view in views if not view.is_preorder]
+    now_shipping = shipping.shipping_cost(region, (v.product.shipping_class for v in in_stock))
+    for view in views:
+        if view.is_preorder:
+            view.shipping = shipping.shipping_cost(region, [view.product.shipping_class])
+    paid_now = [view for view in views if view.paid_at_checkout]
     return BasketSummary(
         basket=basket,
         lines=views,
-        currency=lines[0].product.currency if lines else DEFAULT_CURRENCY,
+        currency=views[0].product.currency if views else DEFAULT_CURRENCY,
         region=region,
-        subtotal=sum(line.line_total for line in lines),
-        shipping=shipping.shipping_cost(region, (line.product.shipping_class for line in lines)),
+        subtotal=sum(view.line.line_total for view in views),
+        shipping=now_shipping + sum(view.shipping for view in views),
+        due_now=sum(view.line.line_total + view.shipping for view in paid_now) + now_shipping,
     )
 
 
 def _problem_with(line: BasketLine, held: int | None = None) -> str:
     """Why this line cannot be bought now, or "". `held` is how many units of it the basket's
-    own unpaid checkout still holds, which count as in stock for this basket."""
+    own unpaid checkout still holds, which count as in stock (or left to pre-order) for this
+    basket."""
     product, held = line.product, held or 0
     if product.status == Product.Status.HIDDEN:
         return "No longer available: please remove it."
     if product.status == Product.Status.PRE_ORDER:
-        return "Now on pre-order: please remove it and use the Pre-Order Form."
+        left = product.preorder_units_left
+        if not product.preorder_open or left == 0 and not held:
+            return "Pre-orders have closed since you added it: please remove it."
+        most = product.preorder_per_buyer_limit if left is None else left + held
+        most = min(most, product.preorder_per_buyer_limit)
+        if line.quantity > most:
+            return f"Only {most} can be pre-ordered now: please lower the quantity."
+        return ""
     if product.status == Product.Status.SOLD_OUT or product.stock == 0 and not held:
         return "Sold out since you added it: please remove it."
     most = product.per_order_limit if product.stock is None else product.stock + held
@@ -299,10 +396,13 @@ def _problem_with(line: BasketLine, held: int | None = None) -> str:
 
 
 def _held_by_open_checkouts(basket: Basket) -> dict[int, int]:
-    """Units per product taken by this basket's checkouts that are still awaiting payment."""
-    held = (
-        OrderLine.objects.filter(order__basket=basket, order__status=Order.Status.PENDING)
-        .values("product_id")
-        .annotate(units=Sum("quantity"))
-    )
-    return {row["product_id"]: row["units"] for row in held}
+    """Units per product (stock, or pre-order units) taken by this basket's checkouts that are
+    still awaiting payment."""
+    units: dict[int, int] = {}
+    for held in (
+        OrderLine.objects.filter(order__basket=basket, order__status=Order.Status.PENDING),
+        PreOrder.objects.filter(order__basket=basket, order__status=Order.Status.PENDING),
+    ):
+        for row in held.values("product_id").annotate(units=Sum("quantity")):
+            units[row["product_id"]] = units.get(row["product_id"], 0) + row["units"]
+    return units

@@ -7,15 +7,14 @@ Invariants:
 - an order is priced from the database only; the Checkout Session is built from the order;
 - if Stripe cannot open the session, nothing is left behind: no order, no stock taken;
 - every way of learning a payment's outcome (webhook, success page, retry) goes through
-  `apply_checkout_session`, which is safe to call any number of times in any order;
-- confirmation emails are queued once the order is recorded as paid, and go out once
-  (shop/tasks.py, shop/emails.py).
+  `shop.settlement.settle`, which is safe to call any number of times in any order;
+- an order's status changes only through `transition_to`, which gives stock back when the
+  order ends unpaid and queues the confirmation emails when it is paid.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -23,13 +22,15 @@ from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
 
 from shop import basket as baskets
-from shop import payments, preorders, shipping, tasks
-from shop.models import BasketLine, Order, OrderLine, PaymentEvent, PreOrder, Product
+from shop import payments, preorders, settlement, shipping
+from shop.models import Order, OrderLine, PreOrder, PreOrderChargeMode, Product
 
 logger = logging.getLogger(__name__)
+
+
+EMAIL_MAX_LENGTH = Order._meta.get_field("email").max_length
 
 
 class CheckoutError(Exception):
@@ -48,6 +49,11 @@ def start_checkout(request: HttpRequest, email: str) -> str:
         validate_email(email)
     except ValidationError as exc:
         raise CheckoutError("Please enter a valid email address for your receipt.") from exc
+    if len(email) > EMAIL_MAX_LENGTH:  # valid addresses run to 320 characters; orders keep 254
+        raise CheckoutError(
+            f"Please enter an email address of at most {EMAIL_MAX_LENGTH} characters "
+            "for your receipt."
+        )
     if not payments.is_configured():
         raise CheckoutError(
             "Payments are not set up on this site yet, so orders cannot be taken. "
@@ -76,12 +82,18 @@ def start_checkout(request: HttpRequest, email: str) -> str:
         lines=[
             payments.LineItem(line.title, line.unit_price, line.quantity)
             for line in order.lines.all()
+        ]
+        + [
+            payments.LineItem(f"Pre-order: {p.product.title}", p.unit_price, p.quantity)
+            for p in order.preorders.select_related("product")
+            if p.charge_mode == PreOrderChargeMode.CHARGE_NOW
         ],
         success_url=success_url + "?session_id={CHECKOUT_SESSION_ID}",
         cancel_url=cancel_url,
         shipping_amount=order.shipping,
         shipping_label=f"Delivery: {region['label']}",
         collect_address_in=region["countries"],
+        save_card=order.preorders.filter(charge_mode=PreOrderChargeMode.CHARGE_ON_RELEASE).exists(),
     )
     try:
         session = payments.create_checkout_session(request_to_pay)
@@ -113,157 +125,126 @@ def _close_open_checkouts(basket) -> None:
 
 
 def create_order_taking_stock(summary: baskets.BasketSummary, email: str) -> Order:
-    """Create the order and take its units from stock, all or nothing: the products are
-    locked in id order (so concurrent checkouts cannot deadlock) before stock is read."""
-    wanted = {view.product.pk: view.line.quantity for view in summary.lines}
+    """Create the order, taking stock for items on sale and campaign units for pre-orders, all
+    or nothing: the products are locked in id order (so concurrent checkouts and pre-orders
+    cannot deadlock) before stock or units are read, and the basket is priced again from the
+    products as locked, not from the page the buyer saw."""
+    views = summary.lines
     with transaction.atomic():
-        products = {
+        locked = {
             product.pk: product
-            for product in Product.objects.select_for_update().filter(pk__in=wanted).order_by("pk")
+            for product in Product.objects.select_for_update()
+            .filter(pk__in=[view.product.pk for view in views])
+            .order_by("pk")
         }
-        for product_id, quantity in wanted.items():
-            product = products.get(product_id)
-            if product is None or product.status != Product.Status.ON_SALE:
-                title = product.title if product else "An item"
-                raise CheckoutError(f"Sorry, “{title}” is no longer available.")
-            if product.stock == 0:
-                raise CheckoutError(f"Sorry, “{product.title}” has just sold out.")
-            if product.stock is not None and product.stock < quantity:
-                raise CheckoutError(
-                    f"Sorry, only {product.stock} of “{product.title}” left. "
-                    "Please lower the quantity in your basket."
-                )
-        for product_id, quantity in wanted.items():
-            if products[product_id].stock is not None:
-                Product.objects.filter(pk=product_id).update_and_retire_pages(
-                    stock=F("stock") - quantity
-                )
-        # Priced from the products as locked now, not from the page the buyer saw.
-        subtotal = sum(products[pid].price * quantity for pid, quantity in wanted.items())
+        for view in views:
+            product = locked.get(view.product.pk)
+            if product is None:
+                raise CheckoutError("Sorry, an item in your basket is no longer available.")
+            view.line.product = product  # what is true now decides
+            if product.status == Product.Status.PRE_ORDER:
+                _check_campaign(product, view.line.quantity, email)
+            else:
+                _check_stock(product, view.line.quantity)
+        priced = baskets.price(summary.basket, views, summary.region)
+        if priced.due_now == 0:
+            raise CheckoutError(
+                "Nothing in your basket is paid today, so there is nothing to pay for here: "
+                "please place these pre-orders on the Pre-Order Form, which takes the address "
+                "they go to."
+            )
         order = Order.objects.create(
             email=email,
-            currency=summary.currency,
-            subtotal=subtotal,
-            shipping=summary.shipping,
-            total=subtotal + summary.shipping,
-            shipping_region=summary.region,
+            currency=priced.currency,
+            subtotal=sum(view.line.line_total for view in views if view.paid_at_checkout),
+            shipping=priced.due_now
+            - sum(view.line.line_total for view in views if view.paid_at_checkout),
+            total=priced.due_now,
+            shipping_region=priced.region,
             basket=summary.basket,
         )
-        OrderLine.objects.bulk_create(
-            OrderLine(
-                order=order,
-                product=products[pid],
-                title=products[pid].title,
-                unit_price=products[pid].price,
-                quantity=quantity,
-            )
-            for pid, quantity in wanted.items()
-        )
+        for view in priced.in_stock_lines:
+            _take_stock(order, view)
+        for view in priced.preorder_lines:
+            _take_campaign_units(order, view, email)
     return order
+
+
+def _check_stock(product: Product, quantity: int) -> None:
+    if product.status != Product.Status.ON_SALE:
+        raise CheckoutError(f"Sorry, “{product.title}” is no longer available.")
+    if product.stock == 0:
+        raise CheckoutError(f"Sorry, “{product.title}” has just sold out.")
+    if product.stock is not None and product.stock < quantity:
+        raise CheckoutError(
+            f"Sorry, only {product.stock} of “{product.title}” left. "
+            "Please lower the quantity in your basket."
+        )
+
+
+def _check_campaign(product: Product, quantity: int, email: str) -> None:
+    """The pre-order rules, exactly as the Pre-Order Form applies them: the campaign is open,
+    within its cap, and within the buyer's limit counting what they already hold."""
+    if not product.preorder_open:
+        raise CheckoutError(f"Sorry, pre-orders for “{product.title}” have closed.")
+    try:
+        preorders.check_quantity(product, quantity, preorders.held_by(product, email))
+    except preorders.PreOrderError as error:
+        raise CheckoutError(error.message) from error
+
+
+def _take_stock(order: Order, view: baskets.LineView) -> None:
+    product, quantity = view.product, view.line.quantity
+    if product.stock is not None:
+        Product.objects.filter(pk=product.pk).update_what_is_left(stock=F("stock") - quantity)
+    OrderLine.objects.create(
+        order=order,
+        product=product,
+        title=product.title,
+        unit_price=product.price,
+        quantity=quantity,
+    )
+
+
+def _take_campaign_units(order: Order, view: baskets.LineView, email: str) -> None:
+    """A pre-order bought with the order: it holds its units now and is settled with the
+    order (paid with it, its card saved, or reserved), then lives its campaign's life."""
+    product, quantity = view.product, view.line.quantity
+    Product.objects.filter(pk=product.pk).update_what_is_left(
+        preorder_reserved=F("preorder_reserved") + quantity
+    )
+    PreOrder.objects.create(
+        order=order,
+        form_token=f"order:{order.reference}:{product.pk}",
+        product=product,
+        quantity=quantity,
+        unit_price=product.price,
+        shipping=view.shipping,
+        currency=product.currency,
+        charge_mode=product.preorder_charge_mode,
+        status=PreOrder.Status.AWAITING_CHECKOUT,
+        email=email,
+    )
 
 
 def _discard_unstarted_order(order: Order) -> None:
-    """Stripe never opened a session for this order: give its stock back and delete it."""
+    """Stripe never opened a session for this order: give its stock and its pre-orders' units
+    back, and delete it with them."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
-        _return_stock(order)
+        order.give_back_stock()
+        for preorder in order.preorders.select_for_update():
+            preorder.give_back_units()
+            preorder.delete()
         order.delete()
 
 
-def _return_stock(order: Order) -> None:
-    """Put the order's units back on sale, once. Call inside a transaction holding the order."""
-    if order.stock_released:
-        return
-    for line in order.lines.all():
-        if line.product_id is not None:
-            Product.objects.filter(pk=line.product_id, stock__isnull=False).update_and_retire_pages(
-                stock=F("stock") + line.quantity
-            )
-    order.stock_released = True
-
-
-def _end_unpaid(order: Order, status: str) -> None:
-    order.transition_to(status)
-    _return_stock(order)
-
-
-def apply_checkout_session(
-    session: payments.CheckoutSession, event_type: str | None = None
-) -> Order | None:
-    """Bring the order in line with what Stripe says of its session. Safe to call twice, and
-    with events in any order: a move the order may not make (a late "expired" after payment,
-    a "completed, unpaid" after "payment succeeded") changes nothing."""
-    with transaction.atomic():
-        order = _order_for_session(session)
-        if order is None:
-            logger.warning("No order for Checkout Session %s", session.id)
-            return None
-        target = _status_for(session, event_type)
-        if target is None or not order.can_become(target):
-            return order
-        if target == Order.Status.PAID:
-            order.transition_to(target)
-            order.paid_at = timezone.now()
-        elif target in (Order.Status.EXPIRED, Order.Status.PAYMENT_FAILED):
-            _end_unpaid(order, target)
-        else:
-            order.transition_to(target)
-        if session.payment_intent:
-            order.stripe_payment_intent_id = session.payment_intent
-        if session.shipping_address:
-            order.shipping_name = session.shipping_name
-            order.shipping_address = session.shipping_address
-        order.save()
-        if order.is_paid and order.basket_id:
-            _remove_bought_items_from_basket(order)
-        if order.status == Order.Status.PAID:
-            tasks.enqueue_on_commit(tasks.send_order_emails, order.pk)
-    return order
-
-
-def _order_for_session(session: payments.CheckoutSession) -> Order | None:
-    """The order, locked. Found by session id, or by the reference we gave Stripe when the
-    event beats the request that stored the session id on the order."""
-    orders = Order.objects.select_for_update()
-    order = orders.filter(stripe_session_id=session.id).first()
-    if order is None and session.reference:
-        order = orders.filter(reference=session.reference, stripe_session_id__isnull=True).first()
-        if order is not None:
-            order.stripe_session_id = session.id
-    return order
-
-
-def _remove_bought_items_from_basket(order: Order) -> None:
-    """Take what was bought out of the basket, leaving anything added since checkout began."""
-    bought = {line.product_id: line.quantity for line in order.lines.all() if line.product_id}
-    lines = BasketLine.objects.select_for_update().filter(
-        basket_id=order.basket_id, product_id__in=bought
-    )
-    for line in lines:
-        if line.quantity > bought[line.product_id]:
-            line.quantity -= bought[line.product_id]
-            line.save(update_fields=["quantity"])
-        else:
-            line.delete()
-
-
-def _status_for(session: payments.CheckoutSession, event_type: str | None) -> str | None:
-    if event_type == "checkout.session.expired" or session.status == "expired":
-        return Order.Status.EXPIRED
-    if event_type == "checkout.session.async_payment_failed":
-        return Order.Status.PAYMENT_FAILED
-    if session.is_paid:
-        return Order.Status.PAID
-    if session.status == "complete":
-        return Order.Status.PROCESSING
-    return None
-
-
-def cancel_checkout(order: Order) -> None:
-    """The buyer came back from Stripe without paying: close the session so it can't be paid
-    later, and give the stock back. If Stripe says it was paid after all, record that instead.
-    If Stripe cannot be asked, the order stays as it is (a session that might still be paid is
-    never cancelled here); it is closed on the next try or settled when the session expires."""
+def cancel_checkout(order: Order, *, by_staff: bool = False) -> None:
+    """The buyer came back from Stripe without paying (or staff cancel the order, `by_staff`):
+    close the session so it can't be paid later, and give the stock back. If Stripe says it was
+    paid after all, record that instead. If Stripe cannot be asked, the order stays as it is (a
+    session that might still be paid is never cancelled here); it is closed on the next try or
+    settled when the session expires. Only a cancellation by staff is emailed to the buyer."""
     if order.status != Order.Status.PENDING:
         return
     session = None
@@ -276,71 +257,11 @@ def cancel_checkout(order: Order) -> None:
             except payments.PaymentError:
                 logger.warning("Checkout Session %s could not be closed", order.stripe_session_id)
                 return
-    if session is not None and session.status == "complete":
-        apply_checkout_session(session)
+    if session is not None and session.finished:
+        settlement.settle(session)
         return
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         if order.can_become(Order.Status.CANCELLED):
-            _end_unpaid(order, Order.Status.CANCELLED)
-            order.save()
-
-
-def record_webhook(event: payments.WebhookEvent) -> str:
-    """Record a verified Stripe event once and act on it; a repeated event changes nothing.
-    Returns a short note of what happened, kept with the event."""
-    with transaction.atomic():
-        record, created = PaymentEvent.objects.get_or_create(
-            stripe_event_id=event.id, defaults={"type": event.type, "payload": event.payload}
-        )
-        if not created:
-            return "duplicate delivery, ignored"
-        if event.session is None:
-            outcome = "not a checkout event, ignored"
-        elif event.session.kind == "preorder":
-            preorder = preorders.apply_checkout_session(event.session, event.type)
-            outcome = (
-                f"pre-order {preorder.reference} is {preorder.status}"
-                if preorder
-                else "no such pre-order"
-            )
-        else:
-            order = apply_checkout_session(event.session, event.type)
-            record.order = order
-            outcome = f"order {order.reference} is {order.status}" if order else "no such order"
-        record.outcome = outcome
-        record.save(update_fields=["order", "outcome"])
-    return outcome
-
-
-def settle_stale_checkouts(older_than_minutes: int) -> int:
-    """Ask Stripe about orders and pre-orders still waiting long after their session should
-    have closed, and apply what it says. A safety net for webhooks that never arrived: without
-    it, their stock or pre-order units would stay taken. Returns how many were checked."""
-    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
-    stale = Order.objects.filter(
-        status__in=[Order.Status.PENDING, Order.Status.PROCESSING],
-        created_at__lt=cutoff,
-        stripe_session_id__isnull=False,
-    )
-    stale_preorders = PreOrder.objects.filter(
-        status__in=preorders.NEEDS_STRIPE,
-        updated_at__lt=cutoff,
-        stripe_session_id__isnull=False,
-    )
-    checked = 0
-    for apply, session_ids in [
-        (apply_checkout_session, stale.values_list("stripe_session_id", flat=True)),
-        (
-            preorders.apply_checkout_session,
-            stale_preorders.values_list("stripe_session_id", flat=True),
-        ),
-    ]:
-        for session_id in session_ids:
-            try:
-                apply(payments.retrieve_checkout_session(session_id))
-            except payments.PaymentError:
-                logger.warning("Could not check Checkout Session %s; will retry", session_id)
-                continue
-            checked += 1
-    return checked
+            order.cancelled_by_staff = by_staff
+            order.transition_to(Order.Status.CANCELLED)

@@ -7,11 +7,25 @@ from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.core import signing
 
+from shop.addresses import UK_POSTCODE_COUNTRIES, uk_postcode
 from shop.countries import shippable_countries
 from shop.models import Product
 
 FORM_TOKEN_SALT = "quire.preorder-form"
 FORM_TOKEN_MAX_AGE = 24 * 3600
+
+
+def check_postcode(form: forms.Form, cleaned: dict) -> None:
+    """A UK postcode (and the Channel Islands' and the Isle of Man's) must have the shape of
+    one, and is stored as Royal Mail writes it; other countries' are taken as typed."""
+    postcode, country = cleaned.get("postcode"), cleaned.get("country")
+    if not postcode or country not in UK_POSTCODE_COUNTRIES:
+        return
+    written = uk_postcode(postcode)
+    if written is None:
+        form.add_error("postcode", "Please enter a full UK postcode, such as M5 4WT.")
+    else:
+        cleaned["postcode"] = written
 
 
 def new_form_token() -> str:
@@ -111,6 +125,7 @@ class PreOrderForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        check_postcode(self, cleaned)
         if self.has_error("product") and isinstance(
             self.fields["product"].widget, forms.HiddenInput
         ):
@@ -152,3 +167,8 @@ class PreOrderAddressForm(forms.Form):
         self.helper.form_method = "post"
         self.helper.form_class = "preorder-form"
         self.helper.add_input(Submit("submit", "Save the new address", css_class="button"))
+
+    def clean(self):
+        cleaned = super().clean()
+        check_postcode(self, cleaned)
+        return cleaned

@@ -7,7 +7,11 @@ to the buyer as it is. Tests point STRIPE_API_BASE at a local Stripe-compatible 
 
 from __future__ import annotations
 
+import enum
+import json
 import logging
+import math
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -41,25 +45,46 @@ class InvalidWebhook(Exception):
     pass
 
 
+class Outcome(enum.StrEnum):
+    """What Stripe's answer means for the shop. Nothing past this module sees Stripe's own
+    words for it (session statuses, payment statuses, event types)."""
+
+    OPEN = "open"  # the buyer has not finished on Stripe's page
+    PROCESSING = "processing"  # finished, but the bank has not settled yet (e.g. bank transfer)
+    PAID = "paid"
+    CARD_SAVED = "card_saved"  # a card was saved to be charged later; nothing charged
+    FAILED = "failed"  # the payment was refused after the buyer finished
+    EXPIRED = "expired"  # the page closed unpaid: it can no longer be paid
+
+
+@dataclass(frozen=True)
+class Payment:
+    """What a payment tells the shop to keep: the ids to refund or charge it again, and the
+    delivery address the buyer gave on Stripe's page."""
+
+    intent: str = ""
+    customer: str = ""
+    payment_method: str = ""
+    shipping_name: str = ""
+    shipping_address: dict = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class CheckoutSession:
     id: str
     url: str
-    status: str  # open, complete or expired
-    payment_status: str  # paid, unpaid or no_payment_required
-    payment_intent: str = ""
-    mode: str = "payment"
+    outcome: Outcome
+    payment: Payment = field(default_factory=Payment)
     setup_intent: str = ""
-    customer: str = ""
+    saves_card: bool = False  # a payment that also saves the card for charges on release
     kind: str = "order"
     reference: str = ""
     customer_email: str = ""
-    shipping_name: str = ""
-    shipping_address: dict = field(default_factory=dict)
 
     @property
-    def is_paid(self) -> bool:
-        return self.status == "complete" and self.payment_status == "paid"
+    def finished(self) -> bool:
+        """The buyer completed Stripe's page: closing it now would be too late."""
+        return self.outcome not in (Outcome.OPEN, Outcome.EXPIRED)
 
 
 @dataclass(frozen=True)
@@ -70,19 +95,46 @@ class WebhookEvent:
     payload: dict
 
 
+# The most Stripe calls one web request makes: starting a checkout may close the basket's
+# earlier session, ask what became of it, and open a new one.
+CALLS_PER_REQUEST = 3
+# stripe-python waits between retries; allow this much per retry.
+RETRY_PAUSE_SECONDS = 2
+
+
+def longest_request_seconds() -> int:
+    """How long a web request can spend waiting on Stripe if Stripe hangs: every call times
+    out on every try."""
+    tries = 1 + settings.STRIPE_MAX_NETWORK_RETRIES
+    per_call = settings.STRIPE_TIMEOUT_SECONDS * tries + RETRY_PAUSE_SECONDS * (tries - 1)
+    return CALLS_PER_REQUEST * per_call
+
+
 def is_configured() -> bool:
     return bool(settings.STRIPE_SECRET_KEY)
 
 
-def _client() -> stripe.StripeClient:
+def is_test_mode() -> bool:
+    """Whether payments taken are not real: Stripe's test keys, or a Stripe-compatible test
+    server (`make run`'s, the tests') at STRIPE_API_BASE."""
+    return is_configured() and (
+        bool(settings.STRIPE_API_BASE)
+        or settings.STRIPE_SECRET_KEY.startswith(("sk_test_", "rk_test_"))
+    )
+
+
+def _client(*, quick: bool = False) -> stripe.StripeClient:
+    """A Stripe client. `quick` asks once, briefly (STRIPE_QUICK_TIMEOUT_SECONDS, no retry):
+    for a question a buyer waits on whose answer also comes another way (the webhook)."""
     if not is_configured():
         raise PaymentsNotConfigured("Set STRIPE_SECRET_KEY to take payments.")
     base = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None
+    timeout = settings.STRIPE_QUICK_TIMEOUT_SECONDS if quick else settings.STRIPE_TIMEOUT_SECONDS
     return stripe.StripeClient(
         api_key=settings.STRIPE_SECRET_KEY,
         base_addresses=base,
-        max_network_retries=2,
-        http_client=stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT_SECONDS),
+        max_network_retries=0 if quick else settings.STRIPE_MAX_NETWORK_RETRIES,
+        http_client=stripe.RequestsClient(timeout=timeout),
     )
 
 
@@ -123,7 +175,29 @@ def _id_of(value) -> str:
     return getattr(value, "id", "") or ""
 
 
-def _session(data) -> CheckoutSession:
+# Webhook events that decide the outcome themselves, whatever the session object says.
+_EVENT_OUTCOMES = {
+    "checkout.session.expired": Outcome.EXPIRED,
+    "checkout.session.async_payment_failed": Outcome.FAILED,
+}
+
+
+def _outcome(data: dict, event_type: str | None) -> Outcome:
+    if event_type in _EVENT_OUTCOMES:
+        return _EVENT_OUTCOMES[event_type]
+    status = data.get("status")
+    if status == "expired":
+        return Outcome.EXPIRED
+    if status != "complete":
+        return Outcome.OPEN
+    if data.get("mode") == "setup":
+        return Outcome.CARD_SAVED
+    if data.get("payment_status") in ("paid", "no_payment_required"):
+        return Outcome.PAID
+    return Outcome.PROCESSING
+
+
+def _session(data, event_type: str | None = None) -> CheckoutSession:
     """A CheckoutSession from Stripe's object (or the dict inside a webhook event)."""
     if hasattr(data, "to_dict"):
         data = data.to_dict()
@@ -133,23 +207,22 @@ def _session(data) -> CheckoutSession:
         "shipping_details"
     )
     customer = get("customer_details") or {}
-    intent = get("payment_intent") or ""
-    if not isinstance(intent, str):
-        intent = intent.get("id", "")
+    metadata = get("metadata") or {}
     return CheckoutSession(
         id=get("id"),
         url=get("url") or "",
-        status=get("status") or "",
-        payment_status=get("payment_status") or "",
-        payment_intent=intent,
-        mode=get("mode") or "payment",
+        outcome=_outcome(data, event_type),
+        payment=Payment(
+            intent=_id_of(get("payment_intent")),
+            customer=_id_of(get("customer")),
+            shipping_name=(shipping_details or {}).get("name") or "",
+            shipping_address=dict((shipping_details or {}).get("address") or {}),
+        ),
         setup_intent=_id_of(get("setup_intent")),
-        customer=_id_of(get("customer")),
-        kind=(get("metadata") or {}).get("kind") or "order",
-        reference=get("client_reference_id") or (get("metadata") or {}).get("reference", ""),
+        saves_card=metadata.get("saves_card") == "yes",
+        kind=metadata.get("kind") or "order",
+        reference=get("client_reference_id") or metadata.get("reference", ""),
         customer_email=(customer.get("email") if customer else None) or get("customer_email") or "",
-        shipping_name=(shipping_details or {}).get("name") or "",
-        shipping_address=dict((shipping_details or {}).get("address") or {}),
     )
 
 
@@ -176,6 +249,7 @@ class PaymentRequest:
     shipping_label: str = ""
     collect_address_in: list[str] = field(default_factory=list)  # empty: address known already
     attempt: str = ""  # a later, separate request to pay (e.g. after a failed charge)
+    save_card: bool = False  # keep the card to charge pre-orders on release, off-session
 
 
 def _session_expiry() -> int:
@@ -190,6 +264,8 @@ def create_checkout_session(request: PaymentRequest) -> CheckoutSession:
     request return the same session rather than a second one."""
     currency = request.currency.lower()
     metadata = {"kind": request.kind, "reference": request.reference}
+    if request.save_card:
+        metadata["saves_card"] = "yes"
     params = {
         "mode": "payment",
         "customer_email": request.email,
@@ -213,6 +289,10 @@ def create_checkout_session(request: PaymentRequest) -> CheckoutSession:
         # of a day (Stripe's minimum is 30 minutes).
         "expires_at": _session_expiry(),
     }
+    if request.save_card:
+        # The card is kept on a new customer, to be charged with the buyer away on release.
+        params["customer_creation"] = "always"
+        params["payment_intent_data"]["setup_future_usage"] = "off_session"
     if request.collect_address_in:
         params["shipping_address_collection"] = {"allowed_countries": request.collect_address_in}
     if request.shipping_amount:
@@ -264,12 +344,19 @@ def saved_payment_method(setup_intent_id: str) -> str:
     return _id_of(intent.payment_method)
 
 
+def card_saved_with_payment(payment_intent_id: str) -> str:
+    """The card a payment saved for later (a payment made with setup_future_usage)."""
+    intent = _call(
+        "payment_intents.retrieve", _client().v1.payment_intents.retrieve, payment_intent_id
+    )
+    return _id_of(intent.payment_method)
+
+
 @dataclass(frozen=True)
 class ChargeResult:
-    succeeded: bool
-    payment_intent: str = ""
+    outcome: Outcome  # PAID, or FAILED when the buyer has to act (declined, authentication)
+    payment: Payment = field(default_factory=Payment)
     reason: str = ""  # for the buyer, when the charge did not go through
-    needs_authentication: bool = False
 
 
 def charge_saved_card(
@@ -301,27 +388,37 @@ def charge_saved_card(
     except stripe.CardError as error:
         failed = getattr(error.error, "payment_intent", None)
         return ChargeResult(
-            succeeded=False,
-            payment_intent=_id_of(failed),
+            outcome=Outcome.FAILED,
+            payment=Payment(intent=_id_of(failed), customer=customer),
             reason=error.user_message or "Your card was declined.",
-            needs_authentication=error.code == "authentication_required",
         )
     except stripe.StripeError as error:
         logger.warning("Stripe off-session charge for %s failed: %s", reference, error)
         raise PaymentError(_buyer_message(error)) from error
+    payment = Payment(intent=intent.id, customer=customer, payment_method=payment_method)
     if intent.status == "succeeded":
-        return ChargeResult(succeeded=True, payment_intent=intent.id)
+        return ChargeResult(outcome=Outcome.PAID, payment=payment)
     return ChargeResult(
-        succeeded=False,
-        payment_intent=intent.id,
+        outcome=Outcome.FAILED,
+        payment=payment,
         reason="Your bank needs you to confirm this payment.",
-        needs_authentication=intent.status == "requires_action",
     )
 
 
-def retrieve_checkout_session(session_id: str) -> CheckoutSession:
+# Stripe's Checkout Session ids: "cs_test_a1B2…" or "cs_live_…", within what the shop keeps.
+_SESSION_ID = re.compile(r"cs_[A-Za-z0-9_]{1,252}")
+
+
+def is_checkout_session_id(text: str) -> bool:
+    """Whether `text` could be a Checkout Session id (a NUL byte or a space never is), so a
+    mangled return link is turned away before it reaches the database or Stripe."""
+    return _SESSION_ID.fullmatch(text) is not None
+
+
+def retrieve_checkout_session(session_id: str, *, quick: bool = False) -> CheckoutSession:
+    client = _client(quick=quick)
     return _session(
-        _call("checkout.sessions.retrieve", _client().v1.checkout.sessions.retrieve, session_id)
+        _call("checkout.sessions.retrieve", client.v1.checkout.sessions.retrieve, session_id)
     )
 
 
@@ -332,30 +429,131 @@ def expire_checkout_session(session_id: str) -> CheckoutSession:
     )
 
 
-def refund_payment(payment_intent_id: str, idempotency_key: str) -> str:
-    """Refund a payment in full; returns the refund id. Safe to retry with the same key."""
+def refund_payment(payment_intent_id: str, idempotency_key: str, amount: int | None = None) -> str:
+    """Refund a payment, in full or `amount` minor units of it; returns the refund id. Safe to
+    retry with the same key: Stripe answers with the first refund instead of making another,
+    so each separate refund needs a key of its own."""
+    params = {"payment_intent": payment_intent_id}
+    if amount is not None:
+        params["amount"] = amount
     refund = _call(
         "refunds.create",
         _client().v1.refunds.create,
-        params={"payment_intent": payment_intent_id},
+        params=params,
         options={"idempotency_key": idempotency_key},
         for_staff=True,
     )
     return refund.id
 
 
+@dataclass(frozen=True)
+class _Text:
+    """A string of at most `longest` characters (the longest the shop keeps)."""
+
+    longest: int = 5000
+
+
+@dataclass(frozen=True)
+class _Required:
+    """A field that must be present and not empty."""
+
+    shape: object
+
+
+# What `parse_webhook` and `_session` read from an event, shaped as Stripe sends it. A shape
+# is a `_Text`, a dict of the fields an object may have (absent or null unless `_Required`),
+# a type, or a tuple of shapes any one of which will do. Fields not named are not read.
+_STRIPE_ID = _Text(255)
+_EXPANDABLE = (_STRIPE_ID, {"id": _STRIPE_ID})  # an id, or the object it names
+_ADDRESS = {part: _Text() for part in ("city", "country", "line1", "line2", "postal_code")}
+_SHIPPING = {"name": _Text(200), "address": {**_ADDRESS, "state": _Text()}}
+_SESSION = {
+    "id": _Required(_STRIPE_ID),
+    **{name: _Text() for name in ("url", "status", "mode", "payment_status")},
+    **{name: _Text() for name in ("client_reference_id", "customer_email")},
+    **dict.fromkeys(("payment_intent", "customer", "setup_intent"), _EXPANDABLE),
+    "metadata": {name: _Text() for name in ("kind", "reference", "saves_card")},
+    "customer_details": {"email": _Text()},
+    "collected_information": {"shipping_details": _SHIPPING},
+    "shipping_details": _SHIPPING,
+}
+_EVENT = {
+    "id": _Required(_STRIPE_ID),
+    "type": _Required(_Text(100)),
+    "data": _Required({"object": _Required(dict)}),
+}
+
+
+def _shape_problem(value, shape, where: str) -> str | None:
+    """Why `value` does not have `shape`, in a few words, or None if it does."""
+    if isinstance(shape, _Required):
+        if value in (None, "", {}, []):
+            return f"{where} is missing"
+        shape = shape.shape
+    if value is None:
+        return None
+    if isinstance(shape, tuple):
+        problems = [_shape_problem(value, each, where) for each in shape]
+        return None if None in problems else problems[0]
+    if isinstance(shape, _Text):
+        if not isinstance(value, str):
+            return f"{where} is not a string"
+        return f"{where} is too long" if len(value) > shape.longest else None
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            return f"{where} is not an object"
+        for name, inner in shape.items():
+            if problem := _shape_problem(value.get(name), inner, f"{where}.{name}"):
+                return problem
+        return None
+    return None if isinstance(value, shape) else f"{where} is not {shape.__name__}"
+
+
+# Text PostgreSQL cannot keep: a NUL byte, or a lone surrogate (it has no UTF-8 form).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable_text(value) -> bool:
+    """Whether any string in `value`, keys included, is text the database cannot keep."""
+    if isinstance(value, dict):
+        return any(_unstorable_text(k) or _unstorable_text(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_unstorable_text(each) for each in value)
+    return isinstance(value, str) and _UNSTORABLE.search(value) is not None
+
+
+def _finite_number(text: str) -> float:
+    """A JSON number the database can keep: NaN, Infinity and 1e999 are refused."""
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is not a finite number")
+    return number
+
+
 def parse_webhook(payload: bytes, signature: str | None) -> WebhookEvent:
     """Verify a webhook's signature on its raw body and read it. A missing or wrong signature,
-    or one older than Stripe's five-minute tolerance, raises InvalidWebhook."""
+    or one older than Stripe's five-minute tolerance, raises InvalidWebhook; so does a signed
+    body that is not an event as Stripe shapes one, so nothing is recorded from it."""
     if not settings.STRIPE_WEBHOOK_SECRET:
         raise InvalidWebhook("No webhook secret is configured.")
     if not signature:
         raise InvalidWebhook("Missing Stripe-Signature header.")
     try:
-        event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
-    except (stripe.SignatureVerificationError, ValueError) as error:
-        raise InvalidWebhook(str(error)) from error
-    data = event.to_dict()
-    obj = data.get("data", {}).get("object", {})
-    session = _session(obj) if data.get("type") in CHECKOUT_EVENTS else None
+        text = payload.decode("utf-8")
+        stripe.WebhookSignature.verify_header(
+            text, signature, settings.STRIPE_WEBHOOK_SECRET, stripe.Webhook.DEFAULT_TOLERANCE
+        )
+        data = json.loads(text, parse_float=_finite_number, parse_constant=_finite_number)
+    except (stripe.SignatureVerificationError, ValueError, RecursionError) as error:
+        raise InvalidWebhook(str(error) or type(error).__name__) from error
+    problem = _shape_problem(data, _Required(_EVENT), "event")
+    if problem is None and data["type"] in CHECKOUT_EVENTS:
+        problem = _shape_problem(data["data"]["object"], _SESSION, "event.data.object")
+    if problem is None and _unstorable_text(data):
+        problem = "event has a NUL byte or a lone surrogate in it"
+    if problem is not None:
+        raise InvalidWebhook(problem)
+    session = (
+        _session(data["data"]["object"], data["type"]) if data["type"] in CHECKOUT_EVENTS else None
+    )
     return WebhookEvent(id=data["id"], type=data["type"], session=session, payload=data)

@@ -6,9 +6,10 @@ Invariants:
 - a buyer never holds more than the per-buyer limit across their live pre-orders;
 - one form submission makes one pre-order, however often it is resubmitted (its one-time token
   is unique);
-- units are given back exactly once when a pre-order ends unpaid or is cancelled;
-- everything Stripe says about a pre-order's payment goes through `apply_checkout_session`,
-  which is safe to call twice and in any order.
+- units are given back exactly once when a pre-order ends unpaid or is cancelled (by
+  `transition_to`, the only way a pre-order's status changes);
+- everything Stripe says about a pre-order's Checkout Session goes through
+  `shop.settlement.settle`, which is safe to call twice and in any order.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from shop import countries, payments, shipping, tasks
+from shop import countries, emails, payments, shipping, tasks
 from shop.models import PreOrder, PreOrderChargeMode, Product
 
 logger = logging.getLogger(__name__)
@@ -102,7 +103,8 @@ def check_quantity(product: Product, quantity: int, already: int) -> None:
     )
 
 
-def _held_by(product: Product, email: str) -> int:
+def held_by(product: Product, email: str) -> int:
+    """Units this buyer already holds in the campaign, across their live pre-orders."""
     return (
         PreOrder.objects.filter(
             product=product, email__iexact=email, status__in=PreOrder.HOLDS_UNITS
@@ -133,7 +135,7 @@ def place_preorder(
                     "Payments are not set up on this site yet, so this pre-order cannot be paid "
                     "for. Nothing was reserved; please come back soon."
                 )
-            check_quantity(product, quantity, _held_by(product, buyer.email))
+            check_quantity(product, quantity, held_by(product, buyer.email))
             region = countries.region_for(buyer.country)
             preorder = PreOrder.objects.create(
                 form_token=form_token,
@@ -152,26 +154,18 @@ def place_preorder(
                 postcode=buyer.postcode,
                 country=buyer.country,
                 note=buyer.note,
+                release_date_notified_for=product.release_date,  # the date the form showed
             )
-            Product.objects.filter(pk=product.pk).update_and_retire_pages(
+            Product.objects.filter(pk=product.pk).update_what_is_left(
                 preorder_reserved=F("preorder_reserved") + quantity
             )
             if preorder.status == PreOrder.Status.RESERVED:
-                tasks.enqueue_on_commit(tasks.send_preorder_emails, preorder.pk)
+                emails.queue("preorder_confirmation", preorder)
+                emails.queue("staff_new_preorder", preorder)
     except IntegrityError:
         # The same token raced in on another connection and won: that pre-order is this one.
         return PreOrder.objects.get(form_token=form_token), False
     return preorder, True
-
-
-def _give_back_units(preorder: PreOrder) -> None:
-    """Put the pre-order's units back in the campaign, once. Call holding the pre-order."""
-    if preorder.units_released:
-        return
-    Product.objects.filter(pk=preorder.product_id).update_and_retire_pages(
-        preorder_reserved=F("preorder_reserved") - preorder.quantity
-    )
-    preorder.units_released = True
 
 
 def send_to_stripe(request: HttpRequest, preorder: PreOrder) -> str:
@@ -180,7 +174,7 @@ def send_to_stripe(request: HttpRequest, preorder: PreOrder) -> str:
     first placed, the pre-order is cancelled and its units given back."""
     if preorder.status not in NEEDS_STRIPE:
         raise PreOrderError("This pre-order needs nothing more from you.")
-    success = request.build_absolute_uri(reverse("shop:preorder_paid"))
+    success = request.build_absolute_uri(reverse("shop:checkout_success"))
     details = payments.PaymentRequest(
         kind="preorder",
         reference=preorder.reference,
@@ -217,147 +211,109 @@ def cancel_preorder(preorder_pk: int) -> PreOrder:
     with transaction.atomic():
         preorder = PreOrder.objects.select_for_update().get(pk=preorder_pk)
         if preorder.can_become(PreOrder.Status.CANCELLED):
-            preorder.status = PreOrder.Status.CANCELLED
-            _give_back_units(preorder)
-            preorder.save()
-    return preorder
-
-
-def apply_checkout_session(
-    session: payments.CheckoutSession, event_type: str | None = None
-) -> PreOrder | None:
-    """Bring a pre-order in line with its Checkout Session (paid, card saved, or expired);
-    idempotent."""
-    saved_card = ""
-    if session.mode == "setup" and session.status == "complete" and session.setup_intent:
-        saved_card = payments.saved_payment_method(session.setup_intent)  # before taking locks
-    with transaction.atomic():
-        preorders = PreOrder.objects.select_for_update()
-        preorder = preorders.filter(stripe_session_id=session.id).first()
-        if preorder is None and session.reference:
-            preorder = preorders.filter(
-                reference=session.reference, stripe_session_id__isnull=True
-            ).first()
-            if preorder is not None:
-                preorder.stripe_session_id = session.id
-        if preorder is None:
-            logger.warning("No pre-order for Checkout Session %s", session.id)
-            return None
-        never_paid = {"checkout.session.expired", "checkout.session.async_payment_failed"}
-        expired = event_type in never_paid or session.status == "expired"
-        card_saved = session.mode == "setup" and session.status == "complete"
-        if expired and preorder.can_become(PreOrder.Status.EXPIRED):
-            preorder.status = PreOrder.Status.EXPIRED
-            _give_back_units(preorder)
-        elif card_saved and preorder.can_become(PreOrder.Status.CARD_SAVED):
-            preorder.status = PreOrder.Status.CARD_SAVED
-            preorder.stripe_customer_id = session.customer
-            preorder.stripe_payment_method_id = saved_card
-            tasks.enqueue_on_commit(tasks.send_preorder_emails, preorder.pk)
-        elif session.is_paid and preorder.can_become(PreOrder.Status.PAID):
-            paid_after_release = preorder.status == PreOrder.Status.PAYMENT_NEEDED
-            preorder.status = PreOrder.Status.PAID
-            preorder.paid_at = timezone.now()
-            preorder.stripe_payment_intent_id = session.payment_intent
-            send = tasks.send_preorder_paid if paid_after_release else tasks.send_preorder_emails
-            tasks.enqueue_on_commit(send, preorder.pk)
-        else:
-            return preorder
-        preorder.save()
+            preorder.transition_to(PreOrder.Status.CANCELLED)
     return preorder
 
 
 @dataclass
 class ReleaseSummary:
-    charged: int = 0
-    needs_action: int = 0
-    failed: int = 0
-    links_sent: int = 0
-    skipped: int = 0
+    to_charge: int = 0  # saved cards whose charge was queued
+    links_sent: int = 0  # reserved pre-orders asked to pay
+    settled: int = 0  # already paid, asked to pay, or shipped: nothing to do
 
     def __str__(self) -> str:
         return (
-            f"{self.charged} charged, {self.needs_action} need the buyer to act, "
-            f"{self.failed} could not be tried (will retry), {self.links_sent} sent a payment "
-            f"link, {self.skipped} already done"
+            f"{self.to_charge} saved card{'s' if self.to_charge != 1 else ''} queued to charge, "
+            f"{self.links_sent} payment link{'s' if self.links_sent != 1 else ''} sent, "
+            f"{self.settled} already settled"
         )
 
 
-def release(product: Product, progress=None) -> ReleaseSummary:
-    """Release day for one product: charge every saved card off-session and send payment links
-    to pre-orders reserved without a card. Safe to run again after a crash or a Stripe outage:
-    pre-orders already settled are skipped, and each charge carries an idempotency key per
-    pre-order, so Stripe answers a repeat with the first result instead of charging twice."""
+class ReleaseError(PreOrderError):
+    pass
+
+
+def release(product: Product) -> ReleaseSummary:
+    """Release day for one product: the campaign becomes released and the product goes on
+    sale; reserved pre-orders are asked to pay (an email with their link) and one background
+    task per saved card is queued to charge it. No Stripe call is made here, so releasing a
+    campaign of thousands takes one short request. Safe to run again: charges still due are
+    queued again, and each charge's idempotency key means Stripe never takes one twice."""
     summary = ReleaseSummary()
-    settled = {PreOrder.Status.PAID, PreOrder.Status.PAYMENT_NEEDED, PreOrder.Status.SHIPPED}
-    candidates = list(
-        PreOrder.objects.filter(product=product, status__in=PreOrder.HOLDS_UNITS)
-        .order_by("created_at")
-        .values_list("pk", flat=True)
-    )
-    for number, pk in enumerate(candidates, start=1):
-        preorder = PreOrder.objects.get(pk=pk)  # fresh: a rerun must see what the last run did
-        if preorder.status in settled:
-            summary.skipped += 1
-        elif preorder.status == PreOrder.Status.RESERVED:
-            _ask_for_payment(preorder.pk, "")
-            summary.links_sent += 1
-        elif preorder.status == PreOrder.Status.CARD_SAVED:
-            try:
-                result = payments.charge_saved_card(
-                    customer=preorder.stripe_customer_id,
-                    payment_method=preorder.stripe_payment_method_id,
-                    amount=preorder.total,
-                    currency=preorder.currency,
-                    reference=preorder.reference,
-                    idempotency_key=f"release-{preorder.reference}",
-                )
-            except payments.PaymentError:
-                summary.failed += 1
+    with transaction.atomic():
+        product = Product.objects.select_for_update().get(pk=product.pk)
+        if product.status != Product.Status.PRE_ORDER and product.released_at is None:
+            raise ReleaseError(
+                f"“{product.title}” is not on pre-order, so there is nothing to release."
+            )
+        if product.released_at is None:
+            Product.objects.filter(pk=product.pk).update_and_retire_pages(
+                released_at=timezone.now(), status=Product.Status.ON_SALE, preorder_open=False
+            )
+        waiting = PreOrder.objects.select_for_update().filter(
+            product=product, status__in=PreOrder.HOLDS_UNITS
+        )
+        for preorder in waiting.order_by("created_at"):
+            if preorder.status == PreOrder.Status.RESERVED:
+                preorder.transition_to(PreOrder.Status.PAYMENT_NEEDED)
+                summary.links_sent += 1
+            elif preorder.status == PreOrder.Status.CARD_SAVED:
+                tasks.enqueue_on_commit(tasks.charge_at_release, preorder.pk)
+                summary.to_charge += 1
             else:
-                if result.succeeded:
-                    _record_release_charge(preorder.pk, result.payment_intent)
-                    summary.charged += 1
-                else:
-                    _ask_for_payment(preorder.pk, result.reason)
-                    summary.needs_action += 1
-        if progress:
-            preorder.refresh_from_db(fields=["status"])  # report the outcome, not the start
-            progress(number, len(candidates), preorder)
+                summary.settled += 1
     return summary
 
 
-def _record_release_charge(preorder_pk: int, payment_intent: str) -> None:
+def charge_at_release(preorder_pk: int) -> payments.Outcome | None:
+    """Charge one saved card for its released pre-order (a background task, one per
+    pre-order): PAID, or FAILED when the buyer must act (they are asked to pay), or None when
+    there was nothing to charge. Stripe is called outside any transaction; its idempotency key
+    makes a rerun after a crash get the first answer back. Raises PaymentError when Stripe
+    cannot be reached, for the task to retry."""
+    preorder = PreOrder.objects.select_related("product").get(pk=preorder_pk)
+    if preorder.status != PreOrder.Status.CARD_SAVED or preorder.product.released_at is None:
+        return None
+    result = payments.charge_saved_card(
+        customer=preorder.stripe_customer_id,
+        payment_method=preorder.stripe_payment_method_id,
+        amount=preorder.total,
+        currency=preorder.currency,
+        reference=preorder.reference,
+        idempotency_key=f"release-{preorder.reference}",
+    )
     with transaction.atomic():
         preorder = PreOrder.objects.select_for_update().get(pk=preorder_pk)
-        if preorder.can_become(PreOrder.Status.PAID):
-            preorder.status = PreOrder.Status.PAID
-            preorder.paid_at = timezone.now()
-            preorder.stripe_payment_intent_id = payment_intent
-            preorder.save()
-            tasks.enqueue_on_commit(tasks.send_preorder_paid, preorder.pk)
+        if result.outcome == payments.Outcome.PAID:
+            if preorder.can_become(PreOrder.Status.PAID):
+                preorder.transition_to(PreOrder.Status.PAID, payment=result.payment)
+        elif preorder.can_become(PreOrder.Status.PAYMENT_NEEDED):
+            preorder.transition_to(PreOrder.Status.PAYMENT_NEEDED, reason=result.reason)
+    return result.outcome
 
 
-def _ask_for_payment(preorder_pk: int, reason: str) -> None:
-    with transaction.atomic():
-        preorder = PreOrder.objects.select_for_update().get(pk=preorder_pk)
-        if preorder.can_become(PreOrder.Status.PAYMENT_NEEDED):
-            preorder.status = PreOrder.Status.PAYMENT_NEEDED
-            preorder.payment_problem = reason
-            preorder.stripe_session_id = None
-            preorder.stripe_session_url = ""
-            preorder.save()
-            tasks.enqueue_on_commit(tasks.send_payment_needed, preorder.pk)
+def release_progress(product: Product) -> dict[str, int]:
+    """How a released campaign stands, for its page: pre-orders by what still has to happen."""
+    counts = dict(
+        PreOrder.objects.filter(product=product).values_list("status").annotate(n=Count("pk"))
+    )
+    return {
+        "charging": counts.get(PreOrder.Status.CARD_SAVED, 0),
+        "needs_buyer": counts.get(PreOrder.Status.PAYMENT_NEEDED, 0),
+        "paid": counts.get(PreOrder.Status.PAID, 0),
+        "shipped": counts.get(PreOrder.Status.SHIPPED, 0),
+    }
 
 
 ADDRESS_FIELDS = ("name", "address_line1", "address_line2", "city", "postcode", "country")
 
 
 def cancel_by_buyer(preorder_pk: int) -> PreOrder:
-    """The buyer cancels before release: units go back to the campaign, and a payment already
-    taken is refunded in full through Stripe first (so a failed refund leaves it as it was)."""
+    """The buyer cancels (before release, or after it while still unpaid): units go back to
+    the campaign, and a payment already taken is refunded in full through Stripe first (so a
+    failed refund leaves it as it was)."""
     preorder = PreOrder.objects.select_related("product").get(pk=preorder_pk)
-    if not preorder.can_be_changed_by_buyer:
+    if not preorder.may_cancel:
         raise PreOrderError(
             "This pre-order can no longer be cancelled here. Please reply to your confirmation "
             "email and we'll help."
@@ -365,9 +321,12 @@ def cancel_by_buyer(preorder_pk: int) -> PreOrder:
     refund_id = ""
     if preorder.status == PreOrder.Status.PAID:
         try:
+            # Only this pre-order's share: bought in a basket, its payment also paid the rest
+            # of the order.
             refund_id = payments.refund_payment(
                 preorder.stripe_payment_intent_id,
                 idempotency_key=f"preorder-refund-{preorder.reference}",
+                amount=preorder.total,
             )
         except payments.PaymentError as error:
             raise PreOrderError(
@@ -377,12 +336,8 @@ def cancel_by_buyer(preorder_pk: int) -> PreOrder:
     with transaction.atomic():
         preorder = PreOrder.objects.select_for_update().get(pk=preorder_pk)
         target = PreOrder.Status.REFUNDED if refund_id else PreOrder.Status.CANCELLED
-        if not preorder.can_become(target):
-            return preorder
-        preorder.status = target
-        _give_back_units(preorder)
-        preorder.save()
-        tasks.enqueue_on_commit(tasks.send_preorder_cancelled, preorder.pk)
+        if preorder.can_become(target):
+            preorder.transition_to(target)
     return preorder
 
 
@@ -417,7 +372,7 @@ def change_release_date(product: Product, new_date: date) -> int:
         ).exclude(release_date_notified_for=new_date)
         to_tell = list(waiting.values_list("pk", flat=True))
         for pk in to_tell:
-            tasks.enqueue_on_commit(tasks.send_release_date_changed, pk, new_date.isoformat())
+            emails.queue("preorder_release_date_changed", pk)
     return len(to_tell)
 
 
@@ -434,13 +389,15 @@ def dashboard_rows():
         PreOrder.Status.AWAITING_PAYMENT,
         PreOrder.Status.AWAITING_CARD,
     ]
+    # Paid and still paid: a parcel sent keeps its money; a refund gives it back.
+    taken = [PreOrder.Status.PAID, PreOrder.Status.SHIPPED]
     live = Q(preorders__status__in=PreOrder.HOLDS_UNITS)
     return (
         Product.objects.on_pre_order()
         .annotate(
             live_preorders=Count("preorders", filter=live),
             units=Sum("preorders__quantity", filter=live),
-            taken=Sum(amount, filter=Q(preorders__status=PreOrder.Status.PAID)),
+            taken=Sum(amount, filter=Q(preorders__status__in=taken)),
             to_take=Sum(amount, filter=Q(preorders__status__in=to_collect)),
             needs_action=Count(
                 "preorders", filter=Q(preorders__status=PreOrder.Status.PAYMENT_NEEDED)
@@ -478,10 +435,6 @@ def mark_shipped(product: Product, lines: str) -> tuple[list[str], list[str]]:
                     "not paid, so it was not marked shipped."
                 )
                 continue
-            preorder.status = PreOrder.Status.SHIPPED
-            preorder.tracking_number = tracking
-            preorder.shipped_at = timezone.now()
-            preorder.save()
-            tasks.enqueue_on_commit(tasks.send_preorder_shipped, preorder.pk)
+            preorder.transition_to(PreOrder.Status.SHIPPED, tracking_number=tracking)
         shipped.append(reference)
     return shipped, problems

@@ -13,7 +13,7 @@ a task that runs twice, or races the sweep, still sends it once.
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -67,48 +67,92 @@ def _retry_unless(sent: bool, email_task: Task, args: list[Any], attempt: int) -
 
 
 @task(priority=EMAIL_PRIORITY)
+def send_email(kind: str, pk: int, attempt: int = 1) -> None:
+    """Send one email of the registry (shop/emails.py `EMAILS`) for one order or pre-order."""
+    _retry_unless(emails.send(kind, pk), send_email, [kind, pk], attempt)
+
+
+# The tasks each email had before the registry. Tasks queued under these names before a deploy
+# still run: each hands its emails to `send_email`, which sends whichever is still due. They can
+# go once no task of theirs is left in the queue.
+
+
+def _hand_over(kinds: list[str], pk: int, attempt: int) -> None:
+    for kind in kinds:
+        send_email.enqueue(kind, pk, attempt=attempt)
+
+
+@task(priority=EMAIL_PRIORITY)
 def send_order_emails(order_pk: int, attempt: int = 1) -> None:
-    _retry_unless(emails.send_order_emails(order_pk), send_order_emails, [order_pk], attempt)
+    _hand_over(["order_confirmed", "staff_new_order"], order_pk, attempt)
 
 
 @task(priority=EMAIL_PRIORITY)
 def send_shipping_notice(order_pk: int, attempt: int = 1) -> None:
-    _retry_unless(emails.send_shipping_notice(order_pk), send_shipping_notice, [order_pk], attempt)
+    _hand_over(["order_shipped"], order_pk, attempt)
 
 
 @task(priority=EMAIL_PRIORITY)
 def send_preorder_emails(preorder_pk: int, attempt: int = 1) -> None:
-    sent = emails.send_preorder_emails(preorder_pk)
-    _retry_unless(sent, send_preorder_emails, [preorder_pk], attempt)
+    kinds = ["preorder_confirmation", "preorder_card_saved", "staff_new_preorder"]
+    _hand_over(kinds, preorder_pk, attempt)
 
 
 @task(priority=EMAIL_PRIORITY)
 def send_preorder_paid(preorder_pk: int, attempt: int = 1) -> None:
-    _retry_unless(
-        emails.send_preorder_paid(preorder_pk), send_preorder_paid, [preorder_pk], attempt
-    )
+    _hand_over(["preorder_paid_on_release"], preorder_pk, attempt)
 
 
 @task(priority=EMAIL_PRIORITY)
 def send_payment_needed(preorder_pk: int, attempt: int = 1) -> None:
-    sent = emails.send_payment_needed(preorder_pk)
-    _retry_unless(sent, send_payment_needed, [preorder_pk], attempt)
+    _hand_over(["preorder_payment_needed"], preorder_pk, attempt)
 
 
 @task(priority=EMAIL_PRIORITY)
 def send_preorder_cancelled(preorder_pk: int, attempt: int = 1) -> None:
-    sent = emails.send_preorder_cancelled(preorder_pk)
-    _retry_unless(sent, send_preorder_cancelled, [preorder_pk], attempt)
+    _hand_over(["preorder_cancelled"], preorder_pk, attempt)
 
 
 @task(priority=EMAIL_PRIORITY)
 def send_preorder_shipped(preorder_pk: int, attempt: int = 1) -> None:
-    sent = emails.send_preorder_shipped(preorder_pk)
-    _retry_unless(sent, send_preorder_shipped, [preorder_pk], attempt)
+    _hand_over(["preorder_shipped"], preorder_pk, attempt)
 
 
 @task(priority=EMAIL_PRIORITY)
 def send_release_date_changed(preorder_pk: int, new_date: str, attempt: int = 1) -> None:
-    """`new_date` is ISO 8601 (task arguments are JSON)."""
-    sent = emails.send_release_date_changed(preorder_pk, date.fromisoformat(new_date))
-    _retry_unless(sent, send_release_date_changed, [preorder_pk, new_date], attempt)
+    """`new_date` is no longer needed: the buyer is told the product's current date, once."""
+    _hand_over(["preorder_release_date_changed"], preorder_pk, attempt)
+
+
+# Release day ------------------------------------------------------------------------------
+
+# Ahead of emails: a buyer's release-day charge decides what their emails say.
+CHARGE_PRIORITY = 20
+
+
+class ChargeNotMade(Exception):
+    """Stripe could not be reached to charge a saved card; the pre-order still waits."""
+
+
+@task(priority=CHARGE_PRIORITY)
+def charge_at_release(preorder_pk: int, attempt: int = 1) -> None:
+    """Charge one released pre-order's saved card (shop.preorders.charge_at_release). While
+    Stripe cannot be reached it retries on the email schedule; after that, or on a backend
+    that cannot delay, the campaign page shows it still waiting and releasing again requeues
+    it. Running twice charges once: the charge carries an idempotency key."""
+    from shop import payments, preorders  # preorders queues this task: imported when it runs
+
+    try:
+        preorders.charge_at_release(preorder_pk)
+    except payments.PaymentError as error:
+        if attempt > len(RETRY_DELAYS) or not charge_at_release.get_backend().supports_defer:
+            raise ChargeNotMade(
+                f"Pre-order {preorder_pk}: {error.message} (attempt {attempt}; release the "
+                "campaign again to retry)"
+            ) from error
+        run_after = timezone.now() + RETRY_DELAYS[attempt - 1]
+        charge_at_release.using(run_after=run_after).enqueue(preorder_pk, attempt=attempt + 1)
+        raise ChargeNotMade(
+            f"Pre-order {preorder_pk}: {error.message} (attempt {attempt}; retrying at "
+            f"{run_after:%c})"
+        ) from error

@@ -4,6 +4,8 @@ from shop import views
 
 app_name = "shop"
 
+# References ("Q-7K2M9XRB") and access tokens (URL-safe base64) are slugs: any other path
+# segment names no purchase, so it is a 404 before a query is made with it.
 urlpatterns = [
     path("", views.product_list, name="index"),
     path("products/<slug:slug>/", views.product_detail, name="product"),
@@ -15,20 +17,21 @@ urlpatterns = [
     path("basket/empty/", views.basket_empty, name="basket_empty"),
     path("basket/region/", views.basket_region, name="basket_region"),
     path("checkout/", views.checkout_start, name="checkout"),
-    path("checkout/success/", views.checkout_success, name="checkout_success"),
+    path("checkout/success/", views.payment_return, name="checkout_success"),
     path(
-        "checkout/cancel/<str:reference>/<str:token>/",
+        "checkout/cancel/<slug:reference>/<slug:token>/",
         views.checkout_cancel,
         name="checkout_cancel",
     ),
-    path("orders/<str:reference>/<str:token>/", views.order_detail, name="order"),
+    path("orders/<slug:reference>/<slug:token>/", views.order_detail, name="order"),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
     path("pre-order/", views.pre_order_form, name="pre_order"),
-    path("pre-orders/paid/", views.preorder_paid, name="preorder_paid"),
-    path("pre-orders/<str:reference>/<str:token>/", views.preorder_detail, name="preorder"),
-    path("pre-orders/<str:reference>/<str:token>/pay/", views.preorder_pay, name="preorder_pay"),
+    # Kept for Checkout Sessions opened before orders and pre-orders shared one return page.
+    path("pre-orders/paid/", views.payment_return, name="preorder_paid"),
+    path("pre-orders/<slug:reference>/<slug:token>/", views.preorder_detail, name="preorder"),
+    path("pre-orders/<slug:reference>/<slug:token>/pay/", views.preorder_pay, name="preorder_pay"),
     path(
-        "pre-orders/<str:reference>/<str:token>/cancel/",
+        "pre-orders/<slug:reference>/<slug:token>/cancel/",
         views.preorder_cancel,
         name="preorder_cancel",
     ),

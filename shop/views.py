@@ -4,29 +4,48 @@ basket service and render; every refused change comes back to the basket with it
 import contextlib
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
-from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from cms import pagecache
+from cms import pagecache, sitedata
 from shop import basket as baskets
-from shop import checkout, payments, preorders, shipping
+from shop import (
+    checkout,
+    live_figures,
+    payments,
+    preorders,
+    ratelimit,
+    receipts,
+    settlement,
+    shipping,
+)
 from shop.forms import PreOrderAddressForm
-from shop.models import Order, PreOrder, PreOrderFormPage, Product
+from shop.models import Order, PreOrder, PreOrderFormPage, Product, ShopDetails
 from shop.money import decimal_amount
+
+# The shop page's lede, and its description for search engines and shared links.
+SHOP_DESCRIPTION = "Books, records and things to wear, sent from the author's own desk."
 
 
 @require_GET
 def product_list(request: HttpRequest) -> HttpResponse:
     pagecache.cache_public_page(request, pagecache.CATALOGUE)
     products = Product.objects.visible().for_listing()
-    return render(request, "shop/product_list.html", {"products": products})
+    return render(
+        request,
+        "shop/product_list.html",
+        {
+            "products": products,
+            "description": SHOP_DESCRIPTION,
+            "shop_details": sitedata.site_setting(ShopDetails, request),
+        },
+    )
 
 
 @require_GET
@@ -41,7 +60,11 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "shop/product_detail.html",
-        {"product": product, "product_jsonld": product_structured_data(request, product)},
+        {
+            "product": product,
+            "product_jsonld": product_structured_data(request, product),
+            "shop_details": sitedata.site_setting(ShopDetails, request),
+        },
     )
 
 
@@ -77,6 +100,7 @@ def basket_detail(request: HttpRequest) -> HttpResponse:
             "summary": baskets.summarise(request),
             "regions": shipping.region_choices(),
             "payments_ready": payments.is_configured(),
+            "payments_test_mode": payments.is_test_mode(),
             "checkout_email": request.session.get("checkout_email", ""),
         },
     )
@@ -86,8 +110,18 @@ def basket_detail(request: HttpRequest) -> HttpResponse:
 @require_GET
 def basket_count(request: HttpRequest) -> JsonResponse:
     """The header's item count and the token for the buy buttons, fetched by a few lines of
-    JavaScript so public pages carry nothing per visitor."""
-    response = JsonResponse({"count": baskets.item_count(request), "csrfToken": get_token(request)})
+    JavaScript so public pages carry nothing per visitor; with `?products=1,2,3`, also what is
+    left of those products (`shop.live_figures`), so one request serves the whole page."""
+    try:
+        product_ids = live_figures.parse_product_ids(request.GET.get("products", ""))
+    except live_figures.BadProductList as error:
+        response = JsonResponse({"error": error.message}, status=400)
+        response["Cache-Control"] = "private, no-store"
+        return response
+    data = {"count": baskets.item_count(request), "csrfToken": get_token(request)}
+    if "products" in request.GET:
+        data["products"] = live_figures.figures_for(product_ids)
+    response = JsonResponse(data)
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -114,6 +148,7 @@ def basket_add(request: HttpRequest) -> HttpResponse:
     post from another site) adds nothing: the buyer is asked to confirm on a page of ours."""
     if not _csrf_token_accepted(request):
         return _confirm_adding(request)
+    next_page = _page_on_this_site(request, request.POST.get("next"))
     response = _back_to_basket(
         request,
         lambda: baskets.add_to_basket(
@@ -124,10 +159,16 @@ def basket_add(request: HttpRequest) -> HttpResponse:
         ),
         "Added “{result.product.title}” to your basket.",
     )
-    next_url = request.POST.get("next")
-    if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
-        return redirect(next_url)
-    return response
+    return HttpResponseRedirect(next_page) if next_page else response
+
+
+def _page_on_this_site(request: HttpRequest, url: str | None) -> str | None:
+    """`url` if it is a path on this site ("/blog/a-post/"), else None: a buy button's
+    `next` is never a view name, a relative path or another site, so anything else is
+    ignored and the buyer sees their basket."""
+    if not url or not url.startswith("/"):
+        return None
+    return url if url_has_allowed_host_and_scheme(url, {request.get_host()}) else None
 
 
 def _confirm_adding(request: HttpRequest) -> HttpResponse:
@@ -192,30 +233,50 @@ def basket_region(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def checkout_start(request: HttpRequest) -> HttpResponse:
-    """Send the buyer to Stripe; on any problem, back to the basket with the reason."""
-    try:
-        url = checkout.start_checkout(request, request.POST.get("email", ""))
-    except checkout.CheckoutError as error:
-        messages.error(request, error.message)
-        request.session["checkout_email"] = request.POST.get("email", "")[:254]
-        return redirect("shop:basket")
-    return redirect(url)
+    """Send the buyer to Stripe; on any problem, back to the basket with the reason. Starts
+    are rate-limited first, so a refused one takes no stock and closes no open checkout."""
+    email = request.POST.get("email", "")
+    refusal = ratelimit.refuse_checkout(request.session.session_key, ratelimit.client_ip(request))
+    if refusal is None:
+        try:
+            return redirect(checkout.start_checkout(request, email))
+        except checkout.CheckoutError as error:
+            refusal = error.message
+    messages.error(request, refusal)
+    request.session["checkout_email"] = email[: checkout.EMAIL_MAX_LENGTH]
+    return redirect("shop:basket")
 
 
 @never_cache
 @require_GET
-def checkout_success(request: HttpRequest) -> HttpResponse:
-    """Stripe sends the buyer here after paying. The order is fulfilled from Stripe's own
-    record of the session (the same idempotent step as the webhook), not from this URL."""
+def payment_return(request: HttpRequest) -> HttpResponse:
+    """Stripe sends the buyer here after paying (or saving a card), for an order or a
+    pre-order. The purchase is settled from Stripe's own record of the session, through the
+    same idempotent step as the webhook, never from this URL; then the buyer sees its page."""
     session_id = request.GET.get("session_id", "")
-    order = get_object_or_404(Order, stripe_session_id=session_id) if session_id else None
-    if order is None:
-        raise Http404("No checkout session given.")
-    # If Stripe cannot be reached now, the webhook confirms the order later; meanwhile the
-    # order page says the payment is being confirmed.
-    with contextlib.suppress(payments.PaymentError):
-        checkout.apply_checkout_session(payments.retrieve_checkout_session(session_id))
-    return redirect(order.get_absolute_url())
+    purchase = (
+        settlement.purchase_with_session(session_id)
+        if payments.is_checkout_session_id(session_id)
+        else None
+    )
+    if purchase is None:
+        raise Http404("No such checkout session.")
+    # Stripe is asked once, briefly. If it is slow or cannot be reached, the webhook settles
+    # it later; meanwhile the buyer's page says the payment is being confirmed.
+    with contextlib.suppress(payments.PaymentError, payments.PaymentsNotConfigured):
+        settlement.settle(payments.retrieve_checkout_session(session_id, quick=True))
+    if not receipts.placed_here(request, purchase):
+        return check_your_email(request, purchase)
+    return redirect(purchase.get_absolute_url())
+
+
+def check_your_email(request: HttpRequest, purchase) -> HttpResponse:
+    """What someone gets from a replayed address for a purchase this browser did not place:
+    nothing of the purchase, only where its link went."""
+    what = "order" if isinstance(purchase, Order) else "pre-order"
+    response = render(request, "shop/check_your_email.html", {"what": what})
+    add_never_cache_headers(response)
+    return response
 
 
 @never_cache
@@ -242,9 +303,8 @@ def order_detail(request: HttpRequest, reference: str, token: str) -> HttpRespon
 
 
 def _order_for_buyer(reference: str, token: str) -> Order:
-    """The order whose private link this is; a wrong token is indistinguishable from no order."""
-    order = Order.objects.filter(reference=reference).first()
-    if order is None or not constant_time_compare(order.access_token, token):
+    order = Order.for_private_link(reference, token)
+    if order is None:
         raise Http404("No such order.")
     return order
 
@@ -257,7 +317,12 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         event = payments.parse_webhook(request.body, request.headers.get("Stripe-Signature"))
     except payments.InvalidWebhook as error:
         return HttpResponse(f"Invalid webhook: {error}", status=400, content_type="text/plain")
-    outcome = checkout.record_webhook(event)
+    try:
+        outcome = settlement.record_webhook(event)
+    except payments.PaymentError as error:  # Stripe could not be asked back: it retries later
+        return HttpResponse(
+            f"Not settled yet: {error.message}", status=503, content_type="text/plain"
+        )
     return HttpResponse(outcome, content_type="text/plain")
 
 
@@ -275,9 +340,8 @@ def pre_order_form(request: HttpRequest) -> HttpResponse:
 
 
 def preorder_for_buyer(reference: str, token: str) -> PreOrder:
-    """The pre-order whose private link this is; a wrong token is indistinguishable from none."""
-    preorder = PreOrder.objects.select_related("product").filter(reference=reference).first()
-    if preorder is None or not constant_time_compare(preorder.access_token, token):
+    preorder = PreOrder.for_private_link(reference, token)
+    if preorder is None:
         raise Http404("No such pre-order.")
     return preorder
 
@@ -331,17 +395,3 @@ def preorder_pay(request: HttpRequest, reference: str, token: str) -> HttpRespon
     except preorders.PreOrderError as error:
         messages.error(request, error.message)
         return redirect(preorder.get_absolute_url())
-
-
-@never_cache
-@require_GET
-def preorder_paid(request: HttpRequest) -> HttpResponse:
-    """Stripe sends the buyer here after paying for a pre-order; confirmed from Stripe's own
-    record of the session, through the same idempotent step as the webhook."""
-    session_id = request.GET.get("session_id", "")
-    preorder = get_object_or_404(PreOrder, stripe_session_id=session_id) if session_id else None
-    if preorder is None:
-        raise Http404("No checkout session given.")
-    with contextlib.suppress(payments.PaymentError):
-        preorders.apply_checkout_session(payments.retrieve_checkout_session(session_id))
-    return redirect(preorder.get_absolute_url())

@@ -1,30 +1,45 @@
 """The shop's place in the Wagtail admin: a "Shop" menu for staff with shop permissions."""
 
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.functional import cached_property
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from shop.admin_buyer_data import (
+    BuyerDataEraseView,
+    BuyerDataExportView,
+    BuyerDataMenuItem,
+    BuyerDataRequestPermissionPolicy,
+    BuyerDataView,
+)
 from shop.admin_views import (
+    CampaignReleaseView,
     CampaignView,
     OrderEditView,
     OrderInspectView,
     OrderPermissionPolicy,
+    OrderRefundView,
     OrderStatusForm,
+    PackingListView,
     PreOrderDashboardPanel,
     PreOrderInspectView,
     PreOrderPermissionPolicy,
     ProductIndexView,
+    ShopListingView,
     may_run_campaigns,
 )
-from shop.models import Order, PreOrder, Product
+from shop.email_previews import EmailPreviewView, previewable_kinds
+from shop.models import BuyerDataRequest, Order, PreOrder, Product
 
 register_permission_policy(Order, OrderPermissionPolicy(Order))
 register_permission_policy(PreOrder, PreOrderPermissionPolicy(PreOrder))
+register_permission_policy(BuyerDataRequest, BuyerDataRequestPermissionPolicy(BuyerDataRequest))
 
 
 class ProductViewSet(SnippetViewSet):
@@ -46,7 +61,40 @@ class ProductViewSet(SnippetViewSet):
     ordering = ["title"]
 
 
-class OrderViewSet(ModelViewSet):
+class ParcelViewSet(ModelViewSet):
+    """Orders and pre-orders: each becomes a parcel, so each listing has a packing list of the
+    parcels still to send, as filtered there."""
+
+    index_view_class = ShopListingView
+    to_pack: set[str] = set()
+
+    def listing_queryset(self):
+        """The rows with what their items, address and export read, fetched in one go."""
+        return self.model.objects.all()
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(
+            queryset=self.listing_queryset(),
+            packing_list_url_name=self.get_url_name("packing_list"),
+            **kwargs,
+        )
+
+    @property
+    def packing_list_view(self):
+        return self.construct_view(
+            PackingListView,
+            **self.get_index_view_kwargs(template_name="shop/admin/packing_list.html"),
+            to_pack=self.to_pack,
+        )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("packing-list/", self.packing_list_view, name="packing_list"),
+        ]
+
+
+class OrderViewSet(ParcelViewSet):
     model = Order
     name = "orders"
     url_prefix = "shop/orders"
@@ -68,6 +116,8 @@ class OrderViewSet(ModelViewSet):
         "status",
         "email",
         "shipping_name",
+        "items_summary",
+        "address_one_line",
         "shipping_region",
         "currency",
         "subtotal",
@@ -77,6 +127,7 @@ class OrderViewSet(ModelViewSet):
         "tracking_number",
         "stripe_payment_intent_id",
     ]
+    export_headings = {"items_summary": "Items", "address_one_line": "Address"}
     export_filename = "orders"
     inspect_view_enabled = True
     inspect_view_class = OrderInspectView
@@ -85,8 +136,7 @@ class OrderViewSet(ModelViewSet):
         "status",
         "email",
         "total_display",
-        "shipping_name",
-        "shipping_address",
+        "delivery_address",
         "tracking_number",
         "created_at",
         "paid_at",
@@ -97,12 +147,22 @@ class OrderViewSet(ModelViewSet):
     edit_view_class = OrderEditView
     form_fields = ["status", "tracking_number"]
     copy_view_enabled = False
+    to_pack = {Order.Status.PAID, Order.Status.PACKED}
+
+    def listing_queryset(self):
+        return Order.objects.prefetch_related("lines")
 
     def get_form_class(self, for_update=False):
         return OrderStatusForm
 
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("refund/<int:pk>/", OrderRefundView.as_view(), name="refund"),
+        ]
 
-class PreOrderViewSet(ModelViewSet):
+
+class PreOrderViewSet(ParcelViewSet):
     model = PreOrder
     name = "preorders"
     url_prefix = "shop/pre-orders"
@@ -129,17 +189,14 @@ class PreOrderViewSet(ModelViewSet):
         "quantity",
         "status",
         "name",
-        "address_line1",
-        "address_line2",
-        "city",
-        "postcode",
-        "country",
+        "address_one_line",
         "email",
         "note",
         "unit_price",
         "shipping",
         "created_at",
     ]
+    export_headings = {"address_one_line": "Address"}
     export_filename = "pre-orders"
     form_fields = ["note"]  # required by ModelViewSet; editing is refused by the policy
     inspect_view_enabled = True
@@ -151,18 +208,68 @@ class PreOrderViewSet(ModelViewSet):
         "status",
         "charge_mode",
         "total_display",
-        "name",
         "email",
-        "address_line1",
-        "address_line2",
-        "city",
-        "postcode",
-        "country",
+        "delivery_address",
         "note",
         "created_at",
         "paid_at",
         "stripe_payment_intent_id",
     ]
+    copy_view_enabled = False
+    to_pack = {PreOrder.Status.PAID}
+
+    def listing_queryset(self):
+        return PreOrder.objects.select_related("product")
+
+
+class EmailPreviewViewSet(ViewSet):
+    """Shop → Emails: every kind of email for the demo order or a real one, and a test send.
+    Shown to whoever may see orders or pre-orders; each sees the kinds about those."""
+
+    name = "shop_emails"
+    url_prefix = "shop/emails"
+    icon = "mail"
+    menu_label = "Emails"
+
+    def get_urlpatterns(self):
+        return [path("", EmailPreviewView.as_view(), name="preview")]
+
+    @cached_property
+    def menu_item_class(self):
+        class EmailPreviewMenuItem(MenuItem):
+            def is_shown(self, request):
+                return bool(previewable_kinds(request.user))
+
+        return EmailPreviewMenuItem
+
+
+class BuyerDataRequestViewSet(ModelViewSet):
+    """Shop → Data requests: the record of each export and erasure, seen and never changed."""
+
+    model = BuyerDataRequest
+    name = "buyer_data_requests"
+    url_prefix = "shop/buyer-data/requests"
+    url_namespace = "shop_buyer_data_requests"
+    icon = "history"
+    menu_label = "Data requests"
+    list_display = [
+        "created_at",
+        "action",
+        "handled_by_name",
+        Column("counts_summary", label="What"),
+    ]
+    list_filter = ["action", "created_at"]
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "created_at",
+        "action",
+        "handled_by_name",
+        "outcome",
+        "counts",
+        "kept_references",
+        "email_hash",
+    ]
+    exclude_form_fields = []  # every field is editable=False: there is nothing to edit
     copy_view_enabled = False
 
 
@@ -170,7 +277,15 @@ class ShopGroup(ViewSetGroup):
     menu_label = "Shop"
     menu_icon = "tag"
     menu_order = 200
-    items = [ProductViewSet, OrderViewSet, PreOrderViewSet]
+    items = [
+        ProductViewSet,
+        OrderViewSet,
+        PreOrderViewSet,
+        EmailPreviewViewSet,
+        BuyerDataRequestViewSet,
+    ]
+    # Menu items other apps' hooks (and the buyer data lookup below) add to the Shop menu.
+    submenu_hook = "register_shop_menu_item"
 
 
 # register_snippet (rather than the register_admin_viewset hook) because Products are snippets;
@@ -185,8 +300,31 @@ def register_campaign_urls():
             "shop/campaigns/<int:product_pk>/",
             CampaignView.as_view(),
             name="shop_campaign",
-        )
+        ),
+        path(
+            "shop/campaigns/<int:product_pk>/release/",
+            CampaignReleaseView.as_view(),
+            name="shop_campaign_release",
+        ),
     ]
+
+
+@hooks.register("register_admin_urls")
+def register_buyer_data_urls():
+    return [
+        path("shop/buyer-data/", BuyerDataView.as_view(), name="shop_buyer_data"),
+        path(
+            "shop/buyer-data/export/", BuyerDataExportView.as_view(), name="shop_buyer_data_export"
+        ),
+        path("shop/buyer-data/erase/", BuyerDataEraseView.as_view(), name="shop_buyer_data_erase"),
+    ]
+
+
+@hooks.register("register_shop_menu_item")
+def register_buyer_data_menu_item():
+    return BuyerDataMenuItem(
+        "Buyer data", reverse("shop_buyer_data"), icon_name="user", name="buyer-data", order=900
+    )
 
 
 @hooks.register("construct_homepage_panels")

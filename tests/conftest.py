@@ -1,13 +1,35 @@
+import os
+import signal
 import socket
 import threading
 from email import message_from_bytes, policy
+from email.utils import parseaddr
 
 import pytest
 from aiosmtpd.controller import Controller
+from hypothesis import settings as hypothesis_settings
 from wagtail.models import Page, Site
 
 from tests.factories import BlogIndexPageFactory, BlogPageFactory, HomePageFactory
 from tests.stripe_fake import start_fake_stripe
+
+
+def pytest_configure(config):
+    """Tests press Ctrl-C on the processes they start (`make run`'s Stripe server, `make
+    serve`). A run started in the background by a script (`.ci/run &`) inherits SIGINT
+    *ignored* (POSIX: asynchronous commands ignore it), and so would every process the tests
+    start: sh cannot even trap it then. Put back Python's usual handler, so they start as from
+    a terminal."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+# Property tests draw the same examples on every run of `make test`, so CI passes or fails on
+# the code, not on the luck of a draw. `make fuzz` explores: fresh random examples, many more
+# of them; what it finds becomes a fixed regression test.
+hypothesis_settings.register_profile("repeatable", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture(autouse=True)
@@ -99,7 +121,14 @@ class Inbox:
         return "250 Message accepted for delivery"
 
     def recipients(self) -> list[str]:
-        return sorted(message["To"] for message in self.messages)
+        return sorted(addressee(message) for message in self.messages)
+
+
+def addressee(message) -> str:
+    """The address a message went to, without the name it carries ("Jane <jane@…>"), from
+    the SMTP server's inbox or from Django's `mail.outbox`."""
+    to = message["To"] if hasattr(message, "get_body") else message.to[0]
+    return parseaddr(str(to))[1]
 
 
 @pytest.fixture
@@ -115,3 +144,25 @@ def smtp_inbox(settings):
     settings.EMAIL_TIMEOUT = 5
     yield inbox
     controller.stop()
+
+
+CLOSED_PORT = 9  # nothing listens on the discard port on loopback: SMTP is "down"
+
+
+class Smtp:
+    """Switches Django's SMTP settings between the real loopback server and a closed port."""
+
+    def __init__(self, settings, inbox):
+        self.settings, self.inbox, self.port = settings, inbox, settings.EMAIL_PORT
+
+    def down(self):
+        self.settings.EMAIL_PORT = CLOSED_PORT
+
+    def up(self):
+        self.settings.EMAIL_PORT = self.port
+
+
+@pytest.fixture
+def smtp(settings, smtp_inbox):
+    """The loopback SMTP server, which a test can take down and bring back up."""
+    return Smtp(settings, smtp_inbox)

@@ -142,3 +142,16 @@ def make_preorder_form_page(parent, **fields):
     parent.add_child(instance=page)
     page.save_revision().publish()
     return page
+
+
+# A delivery address with every part, and its name with an apostrophe: as the parcel must read,
+# and as Stripe returns it (keys in alphabetical order, an empty state).
+JANE_LINES = ["Jane O'Reader", "1 High St", "Flat 2", "London", "SW1A 1AA", "United Kingdom"]
+JANE_STRIPE_ADDRESS = {
+    "city": "London",
+    "country": "GB",
+    "line1": "1 High St",
+    "line2": "Flat 2",
+    "postal_code": "SW1A 1AA",
+    "state": "",
+}

@@ -1,6 +1,10 @@
 """The Content Security Policy header: strict on public pages, looser only under the admin."""
 
+import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,8 +39,62 @@ def test_public_pages_send_the_strict_policy(client, home):
         "https://www.youtube-nocookie.com",
         "https://player.vimeo.com",
     }
-    assert "https://checkout.stripe.com" in policy["form-action"]
-    assert "'self'" in policy["form-action"]
+    assert policy["form-action"] == ["'self'", "https://checkout.stripe.com"]
+
+
+def test_checkout_may_redirect_to_the_local_stripe_server_it_talks_to(client, home, settings):
+    """Chrome applies form-action to the redirect after the checkout form's POST, so the
+    policy must name the payment page's origin, and only that one."""
+    settings.STRIPE_API_BASE = "http://127.0.0.1:12111"
+
+    response = client.get("/shop/basket/")
+
+    policy = directives(response["Content-Security-Policy"])
+    assert policy["form-action"] == ["'self'", "http://127.0.0.1:12111"]
+
+
+# Printed by `manage.py shell` under the dev or production settings: the public policy's
+# form-action as the middleware derives it.
+PRINT_FORM_ACTION = """
+import json
+from django.conf import settings
+from config.csp import public_policy
+print(json.dumps(public_policy(settings.QUIRE_CSP)["form-action"]))
+"""
+
+
+def form_action_under(settings_module: str, **env: str) -> list[str]:
+    environ = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "STRIPE_", "QUIRE_"))
+    }
+    environ.update(
+        DJANGO_SETTINGS_MODULE=settings_module,
+        DJANGO_SECRET_KEY="form-action-test-key",
+        DJANGO_ALLOWED_HOSTS="quire.example",
+        QUIRE_SITE_URL="https://quire.example",
+        **env,
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", PRINT_FORM_ACTION],
+        cwd=settings.BASE_DIR,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("settings_module", ["config.settings.dev", "config.settings.production"])
+def test_dev_and_production_let_checkout_redirect_to_the_stripe_in_use(settings_module):
+    assert form_action_under(settings_module) == ["'self'", "https://checkout.stripe.com"]
+    assert form_action_under(settings_module, STRIPE_API_BASE="http://127.0.0.1:8420/") == [
+        "'self'",
+        "http://127.0.0.1:8420",
+    ]
 
 
 def test_shop_and_error_pages_send_it_too(client, home):

@@ -24,8 +24,9 @@ def production_env(**extra) -> dict:
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="quire.example",
-        **extra,
+        QUIRE_SITE_URL="https://quire.example",
     )
+    env.update(extra)
     return env
 
 
@@ -46,25 +47,79 @@ def test_production_settings_pass_the_deploy_checks():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_production_refuses_to_start_without_a_secret_key():
+def check_without(variable: str) -> subprocess.CompletedProcess:
+    """`manage.py check` under the production settings with one required variable unset."""
     env = production_env()
-    del env["DJANGO_SECRET_KEY"]
-
-    result = subprocess.run(
+    del env[variable]
+    return subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
     )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = check_without("DJANGO_SECRET_KEY")
 
     assert result.returncode != 0
     assert "Set the DJANGO_SECRET_KEY environment variable." in result.stderr
 
 
-def test_static_files_are_collected_compressed_with_hashed_names(tmp_path):
-    result = manage("collectstatic", "--noinput", DJANGO_STATIC_ROOT=str(tmp_path))
+def test_production_refuses_to_start_without_the_site_address():
+    """Emails are sent by a worker with no request to read the address from: without the
+    setting every link in them would point at a developer's laptop."""
+    result = check_without("QUIRE_SITE_URL")
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: Set the QUIRE_SITE_URL environment variable." in result.stderr
+
+
+@pytest.mark.parametrize("address", ["quire.example", "ftp://quire.example", "https://"])
+def test_production_refuses_a_site_address_that_is_not_one(address):
+    result = manage("check", QUIRE_SITE_URL=address)
+
+    assert result.returncode != 0
+    assert "QUIRE_SITE_URL must be the site's address, such as https://quire.example" in (
+        result.stderr
+    )
+
+
+def test_the_site_address_also_addresses_the_admin_emails():
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; "
+        "print(settings.QUIRE_SITE_URL, settings.WAGTAILADMIN_BASE_URL)",
+        QUIRE_SITE_URL="https://quire.example/",
+    )
 
     assert result.returncode == 0, result.stderr
-    css = [p.name for p in (tmp_path / "css").iterdir()]
+    assert result.stdout.strip().splitlines()[-1].split() == ["https://quire.example"] * 2
+
+
+def test_make_run_points_email_links_at_the_address_it_serves():
+    result = subprocess.run(
+        ["make", "-s", "--eval", "site-url: ; @echo $$QUIRE_SITE_URL", "site-url", "PORT=8123"],
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k != "QUIRE_SITE_URL"},
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.stdout.strip() == "http://127.0.0.1:8123"
+
+
+@pytest.fixture(scope="module")
+def collected_static(tmp_path_factory) -> Path:
+    """Static files collected as a deployment collects them (once for this module)."""
+    root = tmp_path_factory.mktemp("static")
+    result = manage("collectstatic", "--noinput", DJANGO_STATIC_ROOT=str(root))
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+def test_static_files_are_collected_compressed_with_hashed_names(collected_static):
+    css = [p.name for p in (collected_static / "css").iterdir()]
     assert any(name.startswith("quire.") and name.endswith(".css.gz") for name in css), css
-    assert (tmp_path / "staticfiles.json").exists()
+    assert (collected_static / "staticfiles.json").exists()
 
 
 @pytest.mark.django_db
@@ -155,3 +210,85 @@ def test_preorder_rate_limits_can_be_raised_from_the_environment_for_the_benchma
     limits = _preorder_limits(QUIRE_PREORDER_LIMIT_PER_IP="100000/60")
 
     assert limits == "(100000, 60) (5, 3600)"
+
+
+# Asked by `manage.py shell` under production settings, against a database that hangs.
+ASK_A_HUNG_DATABASE = """
+import json
+from django.test import Client
+client = Client(raise_request_exception=False)
+health = client.get("/health/", HTTP_HOST="quire.example", secure=True)
+page = client.get("/blog/", HTTP_HOST="quire.example", secure=True)
+print(json.dumps({
+    "health": [health.status_code, health.json()],
+    "page": [page.status_code, page.get("Retry-After"), page.content.decode()],
+}))
+"""
+
+
+@pytest.fixture
+def hung_database():
+    """A server on loopback that accepts connections and never answers, as a hung PostgreSQL."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    yield f"postgres://quire@127.0.0.1:{listener.getsockname()[1]}/quire"
+    listener.close()
+
+
+def test_a_hung_database_makes_health_and_pages_answer_503_instead_of_hanging(
+    hung_database, collected_static
+):
+    """With no connect timeout, /health/ gave no answer in 130 s. Now each request gives up
+    after DATABASE_CONNECT_TIMEOUT and says the site is back in a moment (subprocess timeout:
+    a hang fails the test)."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", ASK_A_HUNG_DATABASE],
+        cwd=ROOT,
+        env=production_env(
+            DATABASE_URL=hung_database,
+            DJANGO_SECURE_SSL_REDIRECT="false",
+            DJANGO_STATIC_ROOT=str(collected_static),
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    answers = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answers["health"] == [503, {"database": "unavailable", "cache": "ok"}]
+    status, retry_after, page = answers["page"]
+    assert (status, retry_after) == (503, "30")
+    assert "Back in a moment" in page and "Traceback" not in page
+
+
+def _cache_key_prefix(**env) -> str:
+    code = "from django.conf import settings; print(settings.CACHES['default']['KEY_PREFIX'])"
+    result = manage(
+        "shell", "--no-imports", "-c", code, REDIS_URL="redis://127.0.0.1:6379/5", **env
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_each_database_gets_a_cache_key_prefix_of_its_own():
+    """Two sites (or a site and a test run) sharing one Redis database must not read each
+    other's pages, site data or Wagtail's root paths."""
+    site = _cache_key_prefix(DATABASE_URL="postgres://quire@db.example:5432/quire")
+    again = _cache_key_prefix(DATABASE_URL="postgres://quire@db.example:5432/quire")
+    other_name = _cache_key_prefix(DATABASE_URL="postgres://quire@db.example:5432/test_quire")
+    other_host = _cache_key_prefix(DATABASE_URL="postgres://quire@db2.example:5432/quire")
+
+    assert site == again
+    assert len({site, other_name, other_host}) == 3
+
+
+def test_the_cache_key_prefix_can_be_set_from_the_environment():
+    prefix = _cache_key_prefix(
+        DATABASE_URL="postgres://quire@db.example:5432/quire", QUIRE_CACHE_KEY_PREFIX="blue"
+    )
+
+    assert prefix == "blue"

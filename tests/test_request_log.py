@@ -88,3 +88,18 @@ def test_json_lines_carry_every_field(client, home, caplog):
     assert line["logger"] == "quire.requests"
     assert line["message"].startswith("GET / 200 ")
     assert {"method", "path", "route", "status", "duration_ms", "request_id", "cache"} <= set(line)
+
+
+def test_the_token_is_masked_even_when_the_request_is_refused_before_routing(
+    client, settings, caplog
+):
+    """A bad Host is refused before Django resolves the URL, so the log resolves it itself."""
+    settings.ALLOWED_HOSTS = ["testserver"]
+
+    with caplog.at_level(logging.INFO, logger="quire.requests"):
+        response = client.get("/shop/orders/Q-ABC123/s3cr3t-t0ken/", headers={"Host": "evil"})
+
+    [line] = request_lines(caplog)
+    assert response.status_code == 400
+    assert line["path"] == "/shop/orders/Q-ABC123/***/"
+    assert "s3cr3t-t0ken" not in caplog.text

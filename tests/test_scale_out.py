@@ -84,6 +84,7 @@ def app_servers(tmp_path_factory, django_db_blocker):
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS=HOST,
+        QUIRE_SITE_URL=f"http://{HOST}",
         DJANGO_SECURE_SSL_REDIRECT="false",
         DJANGO_STATIC_ROOT=str(tmp / "static"),
         DJANGO_MEDIA_ROOT=str(settings.MEDIA_ROOT),
@@ -110,18 +111,12 @@ def app_servers(tmp_path_factory, django_db_blocker):
 
 
 @pytest.fixture
-def site(transactional_db, app_servers):
-    """Committed data both servers can see, and an empty shared cache. Earlier transactional
-    tests may have flushed the tables, Wagtail's root page and locale with them."""
+def site(django_db_serialized_rollback, transactional_db, app_servers):
+    """Committed data both servers can see, and an empty shared cache. The serialized rollback
+    restores what migrations made (content types, Wagtail's root page and locale), which
+    earlier transactional tests' flushes removed."""
     redis.Redis.from_url(REDIS_URL).flushdb()
-    from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Locale, Page, Site
-
-    Locale.objects.get_or_create(
-        language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
-    )
-    if Page.get_first_root_node() is None:
-        Page.add_root(instance=Page(title="Root", slug="root"))
+    from wagtail.models import Page, Site
 
     from tests.factories import BlogIndexPageFactory, HomePageFactory
 

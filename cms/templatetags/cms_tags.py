@@ -1,10 +1,14 @@
 import json
+from collections.abc import Iterable
 
 from django import template
 from django.conf import settings
+from django.utils.encoding import escape_uri_path
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from wagtail.admin.templatetags.wagtailuserbar import wagtailuserbar
+from wagtail.images.models import Filter, Picture
+from wagtail.images.shortcuts import get_renditions_or_not_found
 
 from cms import seo, sharing
 
@@ -35,7 +39,8 @@ def absolute_url(context, url: str) -> str:
 def canonical_url(context) -> str:
     """This page's address without tracking or filter parameters; only ?page=N is kept."""
     request = context["request"]
-    url = request.build_absolute_uri(request.path)
+    # The path joined to the site's root, escaped: a path starting "//" is not a host name.
+    url = request.build_absolute_uri("/")[:-1] + escape_uri_path(request.path)
     page_number = request.GET.get("page")
     if page_number and page_number.isdigit() and page_number != "1":
         url += f"?page={page_number}"
@@ -81,3 +86,51 @@ def editor_userbar(context) -> str:
     if request is None or settings.SESSION_COOKIE_NAME not in request.COOKIES:
         return ""
     return wagtailuserbar(context)
+
+
+@register.simple_tag
+def first_with_cover(*groups):
+    """The first post or product with a cover image among single items and lists, in order:
+    the one listing picture to load eagerly (and with high priority), since it is the page's
+    largest picture above the fold. Marking the first card instead left every picture lazy
+    when that card had none."""
+    for group in groups:
+        for item in group if isinstance(group, Iterable) else [group]:
+            if item is not None and getattr(item, "cover_image_id", None):
+                return item
+    return None
+
+
+@register.filter
+def writes(identity, post) -> bool:
+    """Whether the site's writer (SiteIdentity) wrote `post`: see SiteIdentity.writes."""
+    return identity.writes(post)
+
+
+@register.filter
+def same_as(item, other) -> bool:
+    return item is not None and item == other
+
+
+@register.simple_tag
+def responsive_picture(image, spec: str, **attrs):
+    """Wagtail's `{% picture image spec attrs %}`, minus repeated widths.
+
+    Wagtail never enlarges an image, so a picture narrower than a spec's largest width gets
+    several renditions of the same width, and `srcset` lists that width twice: invalid HTML,
+    and a choice the browser cannot make. Only the first rendition of each width (per format)
+    is kept; the first of all stays the fallback `<img>`, which gives the picture its size.
+    """
+    if not image:
+        return ""
+    renditions = get_renditions_or_not_found(image, Filter.expand_spec(spec))
+    widths_seen = set()
+    distinct = {}
+    for filter_spec, rendition in renditions.items():
+        image_format = next(
+            (part for part in filter_spec.split("|") if part.startswith("format-")), ""
+        )
+        if (image_format, rendition.width) not in widths_seen:
+            widths_seen.add((image_format, rendition.width))
+            distinct[filter_spec] = rendition
+    return Picture(distinct, attrs)

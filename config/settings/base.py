@@ -1,8 +1,11 @@
 """Settings shared by every environment; each value that differs between machines comes from
 the environment so the same code runs on a laptop, in CI and in production."""
 
+import hashlib
 import os
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -23,6 +26,24 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+def env_url(name: str, default: str | None = None) -> str:
+    """An absolute http(s) address such as https://quire.example, without a trailing slash."""
+    value = env(name, default).strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path:
+        raise ImproperlyConfigured(
+            f"{name} must be the site's address, such as https://quire.example (got {value!r})."
+        )
+    return value
+
+
+def cache_key_prefix(database: dict) -> str:
+    """A cache key prefix of this database's own, so deployments (or a test run) sharing one
+    Redis database never read each other's pages, site data or Wagtail's root paths."""
+    where = "|".join(str(database.get(part) or "") for part in ("ENGINE", "HOST", "PORT", "NAME"))
+    return f"quire-{hashlib.sha256(where.encode()).hexdigest()[:12]}"
 
 
 def env_rate(name: str, default: str) -> tuple[int, int]:
@@ -66,6 +87,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django.contrib.admin",
     "django.contrib.auth",
+    "axes",  # throttles failed sign-ins (below)
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -78,16 +100,36 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     "config.request_log.RequestLogMiddleware",
     "config.csp.ContentSecurityPolicyMiddleware",
+    "config.csp.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "cms.pagecache.PageCacheMiddleware",
-    "cms.sitedata.SiteFromCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "axes.middleware.AxesMiddleware",  # answers a locked-out sign-in with 429 and a reason
 ]
+
+# Sign-in throttling (django-axes): after QUIRE_LOGIN_FAILURE_LIMIT wrong passwords for one
+# username from one address, that pair is refused for QUIRE_LOGIN_COOLOFF_MINUTES. Keyed on
+# the pair, so guessing from one address stops without anyone being able to lock the writer
+# out of their own admin from elsewhere. Counted in the database, so every app server agrees.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(env("QUIRE_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(env("QUIRE_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "shop.ratelimit.client_ip"  # the client's address behind trusted proxies
+AXES_COOLOFF_MESSAGE = (
+    "Too many wrong passwords for this account from here. Please wait a quarter of an hour and "
+    "try again, or reset your password."
+)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -103,11 +145,16 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "wagtail.contrib.settings.context_processors.settings",
+                "cms.context_processors.site_settings",
             ],
         },
     },
 ]
+# Plain-text emails are rendered by the same templates without HTML escaping (shop/emails.py):
+# a buyer called O'Reader is not written "O&#x27;Reader".
+TEMPLATES.append(
+    {**TEMPLATES[0], "NAME": "text", "OPTIONS": {"autoescape": False}},
+)
 
 DATABASES = {
     "default": dj_database_url.parse(
@@ -120,6 +167,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # webhooks arrive at once: transactions take the write lock when they begin.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A PostgreSQL that hangs must fail a request, not hang it: give up connecting after
+    # DATABASE_CONNECT_TIMEOUT seconds (libpq's minimum is 2) and end any statement after
+    # DATABASE_STATEMENT_TIMEOUT_MS. The request then answers 503 (config/errors.py). A
+    # network that drops an open connection's packets is noticed by TCP after 10 s unanswered
+    # (tcp_user_timeout, keepalives) instead of the kernel's default of many minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": int(env("DATABASE_CONNECT_TIMEOUT", "2")),
+            "tcp_user_timeout": 10_000,
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 5,
+            "keepalives_count": 2,
+            "options": f"-c statement_timeout={int(env('DATABASE_STATEMENT_TIMEOUT_MS', '30000'))}",
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -140,6 +204,10 @@ STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATIC_URL = "/static/"
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
+# Whether the app answers /media/ for uploaded pictures itself (production: QUIRE_SERVE_MEDIA),
+# and for how long browsers may keep them. DEBUG serves all of MEDIA_ROOT anyway.
+QUIRE_SERVE_MEDIA = False
+QUIRE_MEDIA_MAX_AGE = 24 * 3600
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -167,10 +235,55 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "quire"}
 }
 
-# Whole public pages are kept in the cache and retired when editors or sales change what they
-# show (cms/pagecache.py). QUIRE_PAGE_CACHE=off renders every page afresh (benchmarks, debugging).
+# Whole public pages are kept in the cache and retired when editors change what they show
+# (cms/pagecache.py; what sales change reaches them live). QUIRE_PAGE_CACHE=off renders every
+# page afresh (benchmarks, debugging).
 QUIRE_PAGE_CACHE = env_bool("QUIRE_PAGE_CACHE", True)
 QUIRE_PAGE_CACHE_TIMEOUT = int(env("QUIRE_PAGE_CACHE_TIMEOUT", str(24 * 3600)))
+# Query parameters that only tell analytics where a visitor came from: the page cache drops them
+# from the request, so a shared link is served the one cached page. A name ending in "*" is a
+# prefix. Comma-separated in the environment; the list replaces this one.
+QUIRE_PAGE_CACHE_IGNORED_PARAMETERS = [
+    name.lower()
+    for name in env_list(
+        "QUIRE_PAGE_CACHE_IGNORED_PARAMETERS",
+        ",".join(
+            [
+                "utm_*",  # Google Analytics campaigns: utm_source, utm_medium, utm_campaign...
+                "fbclid",  # Facebook
+                "mibextid",  # Facebook's mobile app
+                "gclid",  # Google Ads
+                "gclsrc",
+                "dclid",  # Google Display
+                "gbraid",
+                "wbraid",
+                "srsltid",  # Google Search
+                "_ga",
+                "_gl",
+                "msclkid",  # Microsoft Ads
+                "mc_cid",  # Mailchimp
+                "mc_eid",
+                "igshid",  # Instagram
+                "igsh",
+                "twclid",  # X (Twitter)
+                "ttclid",  # TikTok
+                "li_fat_id",  # LinkedIn
+                "trk",
+                "yclid",  # Yandex
+                "_hsenc",  # HubSpot
+                "_hsmi",
+                "hsa_*",
+                "mkt_tok",  # Marketo
+                "oly_anon_id",  # Omeda
+                "oly_enc_id",
+                "vero_id",  # Vero
+                "ref",  # "where I found it", added by many sites and newsletters
+                "ref_src",
+                "ref_url",
+            ]
+        ),
+    )
+]
 # Cache-Control on public pages: browsers keep them this long (seconds). None by default: a
 # browser asks again on every visit (the page cache answers for next to nothing), so an editor
 # who publishes, or a buyer after a sale, never sees the page as it was before...
@@ -213,7 +326,8 @@ LOGGING = {
 
 # Content Security Policy (config/csp.py). Public pages are cached whole, so the policy holds no
 # nonce and public templates no inline script, style or event handler. Video players load from
-# these hosts only once the reader presses play; the checkout form redirects to Stripe Checkout.
+# these hosts only once the reader presses play. The checkout form redirects to Stripe Checkout:
+# config/csp.py adds its origin (from STRIPE_API_BASE) to the public policy's form-action.
 # Production adds the media host to img-src when uploads live on S3.
 QUIRE_CSP_REPORT_ONLY = env_bool("QUIRE_CSP_REPORT_ONLY", False)
 VIDEO_PLAYER_ORIGINS = [
@@ -229,7 +343,7 @@ QUIRE_CSP = {
     "font-src": ["'self'"],
     "connect-src": ["'self'"],
     "frame-src": VIDEO_PLAYER_ORIGINS,
-    "form-action": ["'self'", "https://checkout.stripe.com"],
+    "form-action": ["'self'"],
     "frame-ancestors": ["'none'"],
     "base-uri": ["'self'"],
     "object-src": ["'none'"],
@@ -250,21 +364,72 @@ if env("QUIRE_CSP_REPORT_URI", ""):
     for _policy in (QUIRE_CSP, QUIRE_CSP_ADMIN):
         _policy["report-uri"] = [env("QUIRE_CSP_REPORT_URI")]
 
+# Permissions-Policy (config/csp.py), on every page and the admin: nothing here uses the camera,
+# microphone, location, payment or device APIs, so no page or frame may. The video players,
+# loaded when the reader presses play, get what their iframes' `allow` asks for: starting at
+# once, fullscreen, protected media, picture-in-picture, motion (360° videos) and copy. Only
+# features Chromium knows are named: it reports any other on the console and ignores it.
+QUIRE_PERMISSIONS_POLICY = {
+    **{
+        feature: []
+        for feature in [
+            "camera",
+            "microphone",
+            "geolocation",
+            "payment",
+            "usb",
+            "serial",
+            "hid",
+            "midi",
+            "magnetometer",
+            "display-capture",
+            "idle-detection",
+            "screen-wake-lock",
+            "xr-spatial-tracking",
+            "browsing-topics",
+        ]
+    },
+    **{
+        feature: ["self", *(f'"{origin}"' for origin in VIDEO_PLAYER_ORIGINS)]
+        for feature in [
+            "autoplay",
+            "fullscreen",
+            "encrypted-media",
+            "picture-in-picture",
+            "accelerometer",
+            "gyroscope",
+            "clipboard-write",
+        ]
+    },
+}
+
 # Wagtail
 WAGTAIL_SITE_NAME = env("QUIRE_SITE_NAME", "Quire")
-WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# The site's public address: every link in an email (sent by a worker, with no request to ask)
+# and in Wagtail's admin notifications is built on it. `make run` sets it to where it serves;
+# production refuses to start without it.
+QUIRE_SITE_URL = env_url("QUIRE_SITE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_BASE_URL = QUIRE_SITE_URL
 WAGTAILSEARCH_BACKENDS = {
     # The database backend uses PostgreSQL full-text search on PostgreSQL and FTS5 on SQLite.
     "default": {"BACKEND": "wagtail.search.backends.database"},
 }
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "rtf", "txt", "xlsx", "zip"]
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp", "avif"]
+# Every rendition decodes the whole original: a 121-megapixel upload took 2.4 s and 238 MB for
+# one. 40 megapixels takes most cameras' photos whole (24 to 36 megapixels) and refuses more,
+# naming the limit, so an editor scales the picture down first.
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
+WAGTAILIMAGES_IMAGE_FORM_BASE = "cms.image_forms.ImageForm"  # says so in words an editor can act on
 WAGTAIL_I18N_ENABLED = False
 TAGGIT_CASE_INSENSITIVE = True
 
 # oEmbed lookups run while a page renders, so they must give up quickly; a failed lookup is
 # remembered for QUIRE_EMBED_RETRY_SECONDS and the block shows a plain link meanwhile.
 QUIRE_EMBED_RETRY_SECONDS = int(env("QUIRE_EMBED_RETRY_SECONDS", "3600"))
+# Publishing a page or saving a product makes every picture size it shows, in a background
+# task (cms/renditions.py), so a reader's first view waits for none.
+QUIRE_RENDITIONS_ON_PUBLISH = env_bool("QUIRE_RENDITIONS_ON_PUBLISH", True)
 
 # How many posts a blog listing shows per page, and how many words a reader reads a minute.
 QUIRE_POSTS_PER_PAGE = int(env("QUIRE_POSTS_PER_PAGE", "10"))
@@ -311,9 +476,26 @@ QUIRE_CHECKOUT_MINUTES = max(30, int(env("QUIRE_CHECKOUT_MINUTES", "30")))
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = env("STRIPE_API_BASE", "")  # e.g. a local Stripe-compatible server in tests
-STRIPE_TIMEOUT_SECONDS = int(env("STRIPE_TIMEOUT_SECONDS", "20"))
+# Each Stripe call waits at most STRIPE_TIMEOUT_SECONDS per try and is retried
+# STRIPE_MAX_NETWORK_RETRIES times. A request that talks to Stripe must end well within the app
+# server's worker timeout, or a hung Stripe gets the worker killed mid-checkout: the `shop`
+# system check refuses a budget that does not fit (shop/checks.py).
+STRIPE_TIMEOUT_SECONDS = int(env("STRIPE_TIMEOUT_SECONDS", "8"))
+STRIPE_MAX_NETWORK_RETRIES = int(env("STRIPE_MAX_NETWORK_RETRIES", "1"))
+# The page Stripe returns buyers to asks once, this briefly: the webhook settles it otherwise.
+STRIPE_QUICK_TIMEOUT_SECONDS = float(env("STRIPE_QUICK_TIMEOUT_SECONDS", "3"))
+# gunicorn's --timeout: bin/serve passes this very value to gunicorn.
+QUIRE_WORKER_TIMEOUT_SECONDS = int(env("QUIRE_WORKER_TIMEOUT_SECONDS", "60"))
 
 # Pre-order form abuse limits: (attempts, per seconds), per client IP and per email address.
 # Only the benchmark, which submits from one address, has reason to raise them.
 QUIRE_PREORDER_LIMIT_PER_IP = env_rate("QUIRE_PREORDER_LIMIT_PER_IP", "20/3600")
 QUIRE_PREORDER_LIMIT_PER_EMAIL = env_rate("QUIRE_PREORDER_LIMIT_PER_EMAIL", "5/3600")
+# Checkout starts, per session and per client IP: each one takes stock for QUIRE_CHECKOUT_MINUTES,
+# so one visitor must not be able to hold it all by starting checkout again and again.
+QUIRE_CHECKOUT_LIMIT_PER_SESSION = env_rate("QUIRE_CHECKOUT_LIMIT_PER_SESSION", "10/3600")
+QUIRE_CHECKOUT_LIMIT_PER_IP = env_rate("QUIRE_CHECKOUT_LIMIT_PER_IP", "30/3600")
+# How many reverse proxies in front of the app append the address they saw to X-Forwarded-For:
+# the per-IP limits count the client address the first of them saw. 0: REMOTE_ADDR, and
+# X-Forwarded-For (which anyone can send) is ignored.
+QUIRE_TRUSTED_PROXY_COUNT = int(env("QUIRE_TRUSTED_PROXY_COUNT", "0"))

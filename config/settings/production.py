@@ -1,11 +1,13 @@
 """Production: every secret and host comes from the environment; nothing insecure by default."""
 
 from .base import *  # noqa: F403
-from .base import env, env_bool, env_list
+from .base import cache_key_prefix, env, env_bool, env_list, env_url
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
+QUIRE_SITE_URL = env_url("QUIRE_SITE_URL")  # links in emails: no default that would be wrong
+WAGTAILADMIN_BASE_URL = QUIRE_SITE_URL
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
@@ -33,16 +35,26 @@ WHITENOISE_MAX_AGE = 365 * 24 * 3600
 
 # Redis for the cache when REDIS_URL is set (every app server must share one cache: rate
 # limits, failed-embed memory). Sessions live in the database with the cache in front, so a
-# Redis restart loses no basket.
+# Redis restart loses no basket. Keys start with QUIRE_CACHE_KEY_PREFIX, by default one derived
+# from the database: app servers of one site share it, another site (or a test run) on the
+# same Redis database gets its own.
+QUIRE_CACHE_KEY_PREFIX = env("QUIRE_CACHE_KEY_PREFIX", "") or cache_key_prefix(
+    DATABASES["default"]  # noqa: F405
+)
 if env("REDIS_URL", ""):
     CACHES = {
         "default": {
-            # Django's Redis cache, except that an unreachable Redis slows the site down
-            # instead of taking it down (config/cache.py).
+            # A Redis cache that a Redis refusing or hanging slows down instead of taking the
+            # site down (config/cache.py): after one timeout each process leaves it alone for
+            # QUIRE_CACHE_RETRY_SECONDS. REDIS_URL names one server.
             "BACKEND": "config.cache.ResilientRedisCache",
             "LOCATION": env("REDIS_URL"),
-            "KEY_PREFIX": "quire",
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "KEY_PREFIX": QUIRE_CACHE_KEY_PREFIX,
+            "OPTIONS": {
+                "socket_connect_timeout": float(env("QUIRE_CACHE_TIMEOUT_SECONDS", "0.5")),
+                "socket_timeout": float(env("QUIRE_CACHE_TIMEOUT_SECONDS", "0.5")),
+                "retry_after_seconds": float(env("QUIRE_CACHE_RETRY_SECONDS", "15")),
+            },
         }
     }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -70,6 +82,10 @@ if env("FRONTEND_CACHE_PURGE_URL", ""):  # Varnish, Squid or nginx accepting PUR
         "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
         "LOCATION": env("FRONTEND_CACHE_PURGE_URL"),
     }
+
+# With neither a proxy nor a bucket in front (`make serve`, one small server), the app serves
+# uploaded pictures itself (config/media.py).
+QUIRE_SERVE_MEDIA = env_bool("QUIRE_SERVE_MEDIA", False)
 
 # Uploads (images, documents) go to an S3-compatible bucket when AWS_STORAGE_BUCKET_NAME is set,
 # otherwise to DJANGO_MEDIA_ROOT. Keys may come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY

@@ -14,7 +14,11 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # itself switch to the database backend and run the worker (tests/shop/test_tasks.py).
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 MEDIA_ROOT = tempfile.mkdtemp(prefix="quire-test-media-")
-WAGTAILADMIN_BASE_URL = "http://testserver"
+QUIRE_SITE_URL = WAGTAILADMIN_BASE_URL = "http://testserver"
+# The browser tests load the demo for each test, and making every picture size of every page
+# at each load cost ~4 s a test; tests/cms/test_renditions.py turns it on, and `make serve`'s
+# test runs it as production does.
+QUIRE_RENDITIONS_ON_PUBLISH = False
 
 # Tests must never reach the internet. The oEmbed finder is pointed at a closed loopback port,
 # which is what an unreachable provider looks like; tests that need a working provider start
@@ -44,10 +48,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # set STRIPE_SECRET_KEY and STRIPE_API_BASE themselves. Without a key, checkout says so.
 STRIPE_SECRET_KEY = ""
 STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
-
-# The local Stripe server's hosted page stands in for Stripe Checkout on a loopback port of its
-# own, and the checkout form redirects there.
-QUIRE_CSP["form-action"] = [*QUIRE_CSP["form-action"], "http://127.0.0.1:*"]  # noqa: F405
 
 # Request lines reach the root logger, where pytest's caplog listens.
 LOGGING["loggers"]["quire.requests"] = {"level": "INFO"}  # noqa: F405

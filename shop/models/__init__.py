@@ -1,12 +1,16 @@
 from shop.models.basket import Basket, BasketLine
+from shop.models.buyer_data import BuyerDataRequest
 from shop.models.catalogue import PreOrderChargeMode, Product, ProductImage
 from shop.models.orders import Order, OrderLine, PaymentEvent
 from shop.models.pages import PreOrderFormPage
 from shop.models.preorders import PreOrder
+from shop.models.refunds import Refund, RefundLine
+from shop.models.settings import ShopDetails
 
 __all__ = [
     "Basket",
     "BasketLine",
+    "BuyerDataRequest",
     "Order",
     "OrderLine",
     "PaymentEvent",
@@ -15,4 +19,7 @@ __all__ = [
     "PreOrderFormPage",
     "Product",
     "ProductImage",
+    "Refund",
+    "RefundLine",
+    "ShopDetails",
 ]

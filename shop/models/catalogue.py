@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from wagtail.admin.panels import (
     TitleFieldPanel,
 )
 from wagtail.fields import RichTextField
+from wagtail.images.models import AbstractImage
 from wagtail.models import Orderable
 from wagtail.search import index
 
@@ -26,6 +28,12 @@ from cms import pagecache
 from shop.fields import MoneyField
 from shop.money import CURRENCY_CHOICES, DEFAULT_CURRENCY, format_money
 from shop.shipping import ShippingClass
+
+
+@dataclass(frozen=True)
+class ProductPicture:
+    image: AbstractImage
+    caption: str = ""
 
 
 class PreOrderChargeMode(models.TextChoices):
@@ -56,6 +64,10 @@ class PreOrderChargeMode(models.TextChoices):
         )
 
 
+# What sales and pre-orders change; cached pages show them through `shop.live_figures`.
+LIVE_FIELDS = frozenset({"stock", "preorder_reserved"})
+
+
 class ProductQuerySet(models.QuerySet):
     def visible(self):
         """Products the public may see: everything but hidden ones."""
@@ -69,11 +81,19 @@ class ProductQuerySet(models.QuerySet):
         return self.select_related("cover_image").prefetch_related("cover_image__renditions")
 
     def update_and_retire_pages(self, **changes) -> int:
-        """Update what product pages show (stock, pre-order counts, release date) without
-        saving models, and retire the cached pages that show it."""
+        """Update what product pages show (status, release date) without saving models, and
+        retire the cached pages that show it."""
         updated = self.update(**changes)
         pagecache.invalidate(pagecache.CATALOGUE)
         return updated
+
+    def update_what_is_left(self, **changes) -> int:
+        """Change stock or pre-order units reserved (an `F()` update, under the caller's row
+        lock) without retiring any cached page: pages show these figures live, from
+        `shop.live_figures`, so a sale on launch day leaves the page cache full."""
+        if not changes.keys() <= LIVE_FIELDS:
+            raise ValueError(f"Only {sorted(LIVE_FIELDS)} change without retiring pages.")
+        return self.update(**changes)
 
 
 class ProductTitlePanel(TitleFieldPanel):
@@ -152,6 +172,12 @@ class Product(index.Indexed, ClusterableModel):
     preorder_reserved = models.PositiveIntegerField(
         default=0, editable=False, help_text="Units held by live pre-orders."
     )
+    released_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the pre-order campaign was released from its campaign page.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -185,6 +211,7 @@ class Product(index.Indexed, ClusterableModel):
     search_fields = [
         index.SearchField("title"),
         index.SearchField("short_description"),
+        index.SearchField("description"),
         index.AutocompleteField("title"),
         index.FilterField("status"),
     ]
@@ -216,6 +243,38 @@ class Product(index.Indexed, ClusterableModel):
                     "the cap cannot be lower than that."
                 }
             )
+        self._refuse_campaign_changes_buyers_would_not_hear_of()
+
+    def _refuse_campaign_changes_buyers_would_not_hear_of(self) -> None:
+        """While buyers wait for this product, its status and release date change only on its
+        campaign page, where releasing charges or asks them to pay and a new date is emailed."""
+        if self.pk is None or self.released_at is not None:
+            return
+        saved = Product.objects.filter(pk=self.pk).values("status", "release_date").first()
+        if saved is None or saved["status"] != self.Status.PRE_ORDER:
+            return
+        waiting = self.waiting_preorders().count()
+        if not waiting:
+            return
+        buyers = f"{waiting} buyer{'s are' if waiting != 1 else ' is'} waiting for this product"
+        errors = {}
+        if self.status != self.Status.PRE_ORDER:
+            errors["status"] = (
+                f"{buyers}. Release it from its campaign page instead: that charges or asks "
+                "them to pay, and puts it on sale."
+            )
+        if self.release_date != saved["release_date"]:
+            errors["release_date"] = (
+                f"{buyers}. Change the date on its campaign page instead, so they are told."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def waiting_preorders(self):
+        """Pre-orders of this product still to be charged, paid or shipped."""
+        from shop.models.preorders import PreOrder
+
+        return self.preorders.filter(status__in=PreOrder.HOLDS_UNITS - {PreOrder.Status.SHIPPED})
 
     def get_absolute_url(self) -> str:
         return reverse("shop:product", kwargs={"slug": self.slug})
@@ -225,12 +284,28 @@ class Product(index.Indexed, ClusterableModel):
         return self.status == self.Status.SOLD_OUT or self.stock == 0
 
     @property
+    def is_on_offer(self) -> bool:
+        """On sale, or on pre-order with its campaign open: whether it can be had now depends
+        only on what is left, which every sale changes and pages show live."""
+        if self.status == self.Status.PRE_ORDER:
+            return self.preorder_open
+        return self.status == self.Status.ON_SALE
+
+    @property
     def can_be_added_to_basket(self) -> bool:
+        """On sale and in stock, or on pre-order with units left: one basket takes both."""
+        if self.status == self.Status.PRE_ORDER:
+            return self.accepts_preorders
         return self.status == self.Status.ON_SALE and not self.is_sold_out
 
     @property
     def max_quantity(self) -> int:
-        """The most one basket may hold: the per-order limit, or fewer if stock is short."""
+        """The most one basket may hold: the per-order limit, or fewer if stock is short; for
+        a pre-order, the per-buyer limit, or fewer if the campaign has fewer left."""
+        if self.status == self.Status.PRE_ORDER:
+            left = self.preorder_units_left
+            limit = self.preorder_per_buyer_limit
+            return limit if left is None else min(limit, left)
         if self.stock is None:
             return self.per_order_limit
         return min(self.per_order_limit, self.stock)
@@ -273,6 +348,15 @@ class Product(index.Indexed, ClusterableModel):
             and self.preorder_open
             and self.preorder_units_left != 0
         )
+
+    @property
+    def pictures(self) -> list[ProductPicture]:
+        """What its page's gallery shows, in order: the cover, then the gallery pictures (read
+        through `gallery_images`, so a prefetch of them serves this too)."""
+        pictures = [ProductPicture(self.cover_image)] if self.cover_image else []
+        return pictures + [
+            ProductPicture(item.image, item.caption) for item in self.gallery_images.all()
+        ]
 
     @property
     def display_price(self) -> str:

@@ -1,15 +1,23 @@
 """Orders, their lines (snapshots of what was bought at what price) and the payment events that
-moved them. The workflows that change them live in shop/checkout.py."""
+moved them. The workflows that change them live in shop/checkout.py, shop/settlement.py and
+shop/orders.py; every status change goes through `Purchase.transition_to`."""
 
 from __future__ import annotations
 
 import secrets
 
 from django.db import models
+from django.db.models import F
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import get_random_string
 
-from shop.money import CURRENCY_CHOICES, DEFAULT_CURRENCY, format_money
+from shop.addresses import one_line, stripe_postal_lines
+from shop.models.basket import BasketLine
+from shop.models.catalogue import Product
+from shop.models.purchase import Purchase
+from shop.money import CURRENCY_CHOICES, DEFAULT_CURRENCY
+from shop.payments import Outcome, Payment
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
@@ -22,11 +30,44 @@ def new_access_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class InvalidTransition(Exception):
-    pass
+# Where an erased buyer's email address was: a reserved domain (RFC 2606), so nothing is ever
+# delivered to it, and no email is due for an anonymised row (shop/emails.py) in any case.
+ERASED_EMAIL = "erased@erased.invalid"
+ERASED = "(erased)"
+
+# What a Stripe event may say about the buyer, anywhere in its payload (customer_details,
+# collected_information, shipping, billing_details, ...).
+BUYER_KEYS_IN_STRIPE_EVENTS = frozenset(
+    {
+        "address",
+        "billing_details",
+        "collected_information",
+        "customer_details",
+        "customer_email",
+        "email",
+        "name",
+        "phone",
+        "receipt_email",
+        "shipping",
+        "shipping_details",
+    }
+)
 
 
-class Order(models.Model):
+def without_buyer(value):
+    """A Stripe payload with every value that may name, address or reach the buyer removed;
+    ids, amounts, statuses and our own metadata are kept."""
+    if isinstance(value, dict):
+        return {
+            key: None if key in BUYER_KEYS_IN_STRIPE_EVENTS else without_buyer(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [without_buyer(item) for item in value]
+    return value
+
+
+class Order(Purchase):
     class Status(models.TextChoices):
         PENDING = "pending", "Awaiting payment"
         PROCESSING = "processing", "Payment processing"
@@ -53,9 +94,16 @@ class Order(models.Model):
         Status.PACKED: {Status.SHIPPED, Status.REFUNDED},
         Status.SHIPPED: {Status.REFUNDED},
     }
+    STATUS_FOR_OUTCOME = {
+        Outcome.PROCESSING: Status.PROCESSING,
+        Outcome.PAID: Status.PAID,
+        Outcome.FAILED: Status.PAYMENT_FAILED,
+        Outcome.EXPIRED: Status.EXPIRED,
+    }
     # Statuses in which the order's units stay taken from stock.
     HOLDS_STOCK = {Status.PENDING, Status.PROCESSING, Status.PAID, Status.PACKED, Status.SHIPPED}
     PAID_STATUSES = {Status.PAID, Status.PACKED, Status.SHIPPED}
+    ENDED_UNPAID = {Status.CANCELLED, Status.EXPIRED, Status.PAYMENT_FAILED}
 
     reference = models.CharField(max_length=20, unique=True, default=new_reference, editable=False)
     access_token = models.CharField(max_length=64, default=new_access_token, editable=False)
@@ -79,47 +127,133 @@ class Order(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # When a delayed payment (a bank debit) began to clear; kept once paid, so the receipt
+    # can say the payment has cleared.
+    processing_at = models.DateTimeField(null=True, blank=True)
+    # Staff cancelled it (a buyer who leaves Stripe's page cancels their own, and is not
+    # emailed about it).
+    cancelled_by_staff = models.BooleanField(default=False)
     shipped_at = models.DateTimeField(null=True, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     staff_notified_at = models.DateTimeField(null=True, blank=True)
     shipping_notice_sent_at = models.DateTimeField(null=True, blank=True)
+    processing_email_sent_at = models.DateTimeField(null=True, blank=True)
+    cancellation_email_sent_at = models.DateTimeField(null=True, blank=True)
+    # The buyer asked to be erased: name, email and address are gone, the sale is kept.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "created_at"])]
         permissions = [("refund_order", "Can refund orders")]
 
-    def __str__(self) -> str:
-        return self.reference
-
     def get_absolute_url(self) -> str:
         return reverse(
             "shop:order", kwargs={"reference": self.reference, "token": self.access_token}
         )
 
-    def can_become(self, status: str) -> bool:
-        return status in self.TRANSITIONS.get(self.status, set())
-
-    def transition_to(self, status: str) -> None:
-        """Move to `status` if the move is allowed; the caller saves."""
-        if not self.can_become(status):
-            raise InvalidTransition(
-                f"Order {self.reference} cannot go from {self.get_status_display()} to "
-                f"{self.Status(status).label}."
-            )
-        self.status = status
-
     @property
     def is_paid(self) -> bool:
         return self.status in self.PAID_STATUSES
 
-    def money(self, amount: int) -> str:
-        return format_money(amount, self.currency)
+    def record_payment(self, payment: Payment) -> None:
+        super().record_payment(payment)
+        if payment.shipping_address:
+            self.shipping_name = payment.shipping_name
+            self.shipping_address = payment.shipping_address
+
+    def entered(self, status: str, previous: str, *, payment: Payment | None, reason: str) -> None:
+        from shop import emails  # emails are about orders: imported when first used
+
+        if status in self.ENDED_UNPAID:
+            self.give_back_stock()
+            for preorder in self.preorders.select_for_update().select_related("product"):
+                if preorder.can_become(preorder.Status.EXPIRED):
+                    preorder.transition_to(preorder.Status.EXPIRED)
+            emails.queue("order_cancelled", self)  # the registry says whose buyer is told
+        elif status == self.Status.PROCESSING:
+            self.processing_at = timezone.now()
+            emails.queue("order_processing", self)
+        elif status == self.Status.PAID:
+            for preorder in self.preorders.select_for_update().select_related("product"):
+                if preorder.status == preorder.Status.AWAITING_CHECKOUT:
+                    preorder.confirm_with_order(self, payment or Payment())
+            self.remove_bought_items_from_basket()
+            # One receipt either way: both kinds record it in confirmation_sent_at.
+            receipt = "order_paid_after_delay" if self.processing_at else "order_confirmed"
+            emails.queue(receipt, self)
+            emails.queue("staff_new_order", self)
+        elif status == self.Status.SHIPPED:
+            emails.queue("order_shipped", self)
+        elif status == self.Status.REFUNDED:
+            self.refunded_at = timezone.now()
+            # All of the payment is back, so are the pre-orders it paid for (not those paid or
+            # saved for separately, on release).
+            for preorder in self.preorders.select_for_update().select_related("product"):
+                paid_with_order = preorder.stripe_payment_intent_id == self.stripe_payment_intent_id
+                if paid_with_order and preorder.can_become(preorder.Status.REFUNDED):
+                    preorder.transition_to(preorder.Status.REFUNDED)
+
+    def give_back_stock(self) -> None:
+        """Put the order's units back on sale, once, however many times the order is ended."""
+        if self.stock_released:
+            return
+        for line in self.lines.all():
+            if line.product_id is not None:
+                Product.objects.filter(pk=line.product_id, stock__isnull=False).update_what_is_left(
+                    stock=F("stock") + line.quantity
+                )
+        self.stock_released = True
+
+    def remove_bought_items_from_basket(self) -> None:
+        """Take what was bought out of its basket, leaving anything added since checkout."""
+        if self.basket_id is None:
+            return
+        bought = {line.product_id: line.quantity for line in self.lines.all() if line.product_id}
+        for preorder in self.preorders.all():
+            bought[preorder.product_id] = bought.get(preorder.product_id, 0) + preorder.quantity
+        lines = BasketLine.objects.select_for_update().filter(
+            basket_id=self.basket_id, product_id__in=bought
+        )
+        for line in lines:
+            if line.quantity > bought[line.product_id]:
+                line.quantity -= bought[line.product_id]
+                line.save(update_fields=["quantity"])
+            else:
+                line.delete()
+
+    def anonymise(self) -> None:
+        """Remove what names, reaches or locates the buyer, keeping the sale as the accounts need
+        it: reference, status, dates, lines, amounts, refunds, delivery country (VAT depends on
+        where goods went) and tracking number (proof of delivery, which names no one). The
+        private link stops working. Call inside a transaction holding this row's lock."""
+        country = (self.shipping_address or {}).get("country") or ""
+        self.email = ERASED_EMAIL
+        self.shipping_name = ERASED
+        self.shipping_address = {"country": country} if country else {}
+        self.access_token = new_access_token()
+        self.anonymised_at = timezone.now()
+        self.save()
 
     @property
-    def total_display(self) -> str:
-        return self.money(self.total)
+    def address_lines(self) -> list[str]:
+        """The delivery address as it goes on the parcel (empty when none was given)."""
+        return stripe_postal_lines(self.shipping_name, self.shipping_address)
+
+    @property
+    def address_one_line(self) -> str:
+        return one_line(self.address_lines)
+
+    @property
+    def packing_items(self) -> list[tuple[int, str]]:
+        """(quantity, title) for each thing that goes in the parcel."""
+        return [(line.quantity, line.title) for line in self.lines.all()]
+
+    @property
+    def items_summary(self) -> str:
+        """What is in the parcel, e.g. "2 × Dirty Old Town; 1 × Tote bag"."""
+        return "; ".join(f"{quantity} × {title}" for quantity, title in self.packing_items)
 
 
 class OrderLine(models.Model):
@@ -161,3 +295,9 @@ class PaymentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.stripe_event_id}"
+
+    def forget_buyer(self) -> None:
+        """Strip the buyer's details from the stored payload. The row itself stays: its event
+        id is what makes a repeated delivery of the same event change nothing."""
+        self.payload = without_buyer(self.payload)
+        self.save(update_fields=["payload"])

@@ -5,22 +5,36 @@ from __future__ import annotations
 from dataclasses import fields
 
 from django.conf import settings
-from django.shortcuts import redirect
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
+from wagtail.rich_text import get_text_for_indexing
 
 from cms.routing import RoutedPage
+from cms.sitemaps import ListedAtTheVisitedAddress
 from shop import ratelimit
 from shop.models.catalogue import Product
 
 TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 
 
-class PreOrderFormPage(RoutablePageMixin, RoutedPage, Page):
+def _is_slug(text: str) -> bool:
+    """Whether `text` could be a product's slug: one with a NUL byte or a space names no
+    product, and the database is not asked about it."""
+    try:
+        Product._meta.get_field("slug").run_validators(text)
+    except ValidationError:
+        return False
+    return True
+
+
+class PreOrderFormPage(RoutablePageMixin, ListedAtTheVisitedAddress, RoutedPage, Page):
     intro = RichTextField(features=TEXT_FEATURES, blank=True)
     terms = RichTextField(
         features=TEXT_FEATURES,
@@ -44,6 +58,10 @@ class PreOrderFormPage(RoutablePageMixin, RoutedPage, Page):
 
     class Meta:
         verbose_name = "pre-order form"
+
+    @property
+    def meta_description(self) -> str:
+        return self.search_description or get_text_for_indexing(self.intro)
 
     def offered_products(self):
         """Every product on pre-order: putting a product on pre-order is all it takes to offer
@@ -69,7 +87,7 @@ class PreOrderFormPage(RoutablePageMixin, RoutedPage, Page):
                     f"{product.preorder_cap} are spoken for."
                 )
             return None, f"Sorry, pre-orders for “{product.title}” are closed."
-        product = Product.objects.visible().filter(slug=slug).first()
+        product = Product.objects.visible().filter(slug=slug).first() if _is_slug(slug) else None
         if product is None:
             return None, "Sorry, the product this link is for cannot be pre-ordered."
         if product.can_be_added_to_basket:
@@ -94,7 +112,7 @@ class PreOrderFormPage(RoutablePageMixin, RoutedPage, Page):
     @path("")
     def pre_order(self, request):
         # Imported here: the form and the pre-order service import the models package.
-        from shop import preorders
+        from shop import preorders, receipts
         from shop.forms import PreOrderForm
 
         products = self.offered_products()
@@ -109,13 +127,13 @@ class PreOrderFormPage(RoutablePageMixin, RoutedPage, Page):
         if not form.is_valid():
             return self.render_form(request, form, products, refusal, status=400)
         data = form.cleaned_data
-        ip = request.META.get("REMOTE_ADDR", "")
-        if not (
-            ratelimit.hit("preorder-ip", ip, *settings.QUIRE_PREORDER_LIMIT_PER_IP)
-            and ratelimit.hit(
-                "preorder-email", data["email"], *settings.QUIRE_PREORDER_LIMIT_PER_EMAIL
-            )
-        ):
+        # Only pre-orders actually placed count: a refused one (too many, campaign full)
+        # holds nothing, and counting it would lock out the next buyer at the same address.
+        limits = [
+            ("preorder-ip", ratelimit.client_ip(request), *settings.QUIRE_PREORDER_LIMIT_PER_IP),
+            ("preorder-email", data["email"], *settings.QUIRE_PREORDER_LIMIT_PER_EMAIL),
+        ]
+        if any(ratelimit.used_up(scope, key, limit) for scope, key, limit, _ in limits):
             form.add_error(
                 None,
                 "There have been too many pre-orders from you in the last hour. "
@@ -124,9 +142,15 @@ class PreOrderFormPage(RoutablePageMixin, RoutedPage, Page):
             return self.render_form(request, form, products, refusal, status=429)
         buyer = preorders.Buyer(**{f.name: data[f.name] for f in fields(preorders.Buyer)})
         try:
-            preorder, _ = preorders.place_preorder(
+            preorder, created = preorders.place_preorder(
                 data["product"].pk, data["quantity"], buyer, data["form_token"]
             )
+            if created:
+                receipts.remember(request, preorder)
+                for scope, key, limit, window_seconds in limits:
+                    ratelimit.hit(scope, key, limit, window_seconds)
+            elif not receipts.placed_here(request, preorder):  # a used form, sent again
+                return render(request, "shop/check_your_email.html", {"what": "pre-order"})
             if preorder.status in preorders.NEEDS_STRIPE:
                 return redirect(preorders.send_to_stripe(request, preorder))
         except preorders.PreOrderError as error:
@@ -135,11 +159,13 @@ class PreOrderFormPage(RoutablePageMixin, RoutedPage, Page):
         thanks = self.reverse_subpage("thanks", args=[preorder.reference, preorder.access_token])
         return redirect(self.url + thanks)
 
-    @path("thanks/<str:reference>/<str:token>/", name="thanks")
+    @path("thanks/<slug:reference>/<slug:token>/", name="thanks")
     def thanks(self, request, reference, token):
-        from shop.views import preorder_for_buyer
+        from shop.models.preorders import PreOrder
 
-        preorder = preorder_for_buyer(reference, token)
+        preorder = PreOrder.for_private_link(reference, token)
+        if preorder is None:
+            raise Http404("No such pre-order.")
         return self.render(
             request,
             context_overrides={"preorder": preorder, "noindex": True},

@@ -1,23 +1,29 @@
-"""Pre-orders: a buyer's claim on units of a product not yet released. The rules for taking and
-giving back units live in shop/preorders.py."""
+"""Pre-orders: a buyer's claim on units of a product not yet released. The rules for taking
+units live in shop/preorders.py; every status change goes through `Purchase.transition_to`."""
 
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import F
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import get_random_string
 
-from shop.models.catalogue import PreOrderChargeMode
-from shop.models.orders import REFERENCE_ALPHABET, new_access_token
-from shop.money import CURRENCY_CHOICES, DEFAULT_CURRENCY, format_money
+from shop.addresses import one_line, postal_lines
+from shop.models.catalogue import PreOrderChargeMode, Product
+from shop.models.orders import ERASED, ERASED_EMAIL, REFERENCE_ALPHABET, new_access_token
+from shop.models.purchase import Purchase
+from shop.money import CURRENCY_CHOICES, DEFAULT_CURRENCY
+from shop.payments import Outcome, Payment
 
 
 def new_preorder_reference() -> str:
     return "P-" + get_random_string(8, REFERENCE_ALPHABET)
 
 
-class PreOrder(models.Model):
+class PreOrder(Purchase):
     class Status(models.TextChoices):
+        AWAITING_CHECKOUT = "awaiting_checkout", "At checkout with its order"
         AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
         AWAITING_CARD = "awaiting_card", "Awaiting card details"
         CARD_SAVED = "card_saved", "Card saved (charged on release)"
@@ -30,6 +36,13 @@ class PreOrder(models.Model):
         SHIPPED = "shipped", "Shipped"
 
     TRANSITIONS = {
+        # Bought in a basket: settled with the order it belongs to.
+        Status.AWAITING_CHECKOUT: {
+            Status.PAID,
+            Status.CARD_SAVED,
+            Status.RESERVED,
+            Status.EXPIRED,
+        },
         Status.AWAITING_PAYMENT: {Status.PAID, Status.EXPIRED, Status.CANCELLED},
         Status.AWAITING_CARD: {Status.CARD_SAVED, Status.EXPIRED, Status.CANCELLED},
         Status.CARD_SAVED: {Status.PAID, Status.PAYMENT_NEEDED, Status.CANCELLED},
@@ -37,8 +50,18 @@ class PreOrder(models.Model):
         Status.PAYMENT_NEEDED: {Status.PAID, Status.CANCELLED},
         Status.PAID: {Status.SHIPPED, Status.REFUNDED},
     }
+    STATUS_FOR_OUTCOME = {
+        Outcome.PAID: Status.PAID,
+        Outcome.CARD_SAVED: Status.CARD_SAVED,
+        Outcome.FAILED: Status.EXPIRED,
+        Outcome.EXPIRED: Status.EXPIRED,
+    }
+    ENDED_UNPAID = {Status.CANCELLED, Status.EXPIRED}
+    # The buyer was sent to Stripe and has not finished there: nothing was confirmed to them.
+    AT_FIRST_CHECKOUT = {Status.AWAITING_CHECKOUT, Status.AWAITING_PAYMENT, Status.AWAITING_CARD}
     # Statuses in which the pre-order's units count against the campaign's cap.
     HOLDS_UNITS = {
+        Status.AWAITING_CHECKOUT,
         Status.AWAITING_PAYMENT,
         Status.AWAITING_CARD,
         Status.CARD_SAVED,
@@ -58,6 +81,14 @@ class PreOrder(models.Model):
         help_text="The one-time token of the form that made it: a resubmitted form finds it.",
     )
     product = models.ForeignKey("shop.Product", on_delete=models.PROTECT, related_name="preorders")
+    order = models.ForeignKey(
+        "shop.Order",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="preorders",
+        help_text="The order it was bought in, when it was bought from the basket.",
+    )
     quantity = models.PositiveSmallIntegerField()
     unit_price = models.PositiveIntegerField()
     shipping = models.PositiveIntegerField()
@@ -97,6 +128,8 @@ class PreOrder(models.Model):
         null=True, blank=True, help_text="The release date the buyer was last told about."
     )
     payment_needed_sent_at = models.DateTimeField(null=True, blank=True)
+    # The buyer asked to be erased: name, email, address and note are gone, the sale is kept.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "pre-order"
@@ -110,33 +143,129 @@ class PreOrder(models.Model):
             models.Index(fields=["email", "product"]),
         ]
 
-    def __str__(self) -> str:
-        return self.reference
-
     def get_absolute_url(self) -> str:
         return reverse(
             "shop:preorder", kwargs={"reference": self.reference, "token": self.access_token}
         )
 
+    def record_payment(self, payment: Payment) -> None:
+        super().record_payment(payment)
+        if payment.customer:
+            self.stripe_customer_id = payment.customer
+        if payment.payment_method:
+            self.stripe_payment_method_id = payment.payment_method
+
+    def entered(self, status: str, previous: str, *, payment: Payment | None, reason: str) -> None:
+        from shop import emails  # emails are about pre-orders: imported when first used
+
+        # Each email's registry entry (shop/emails.py) decides whether it is due for this
+        # pre-order: one bought with an order is confirmed by the order's email, and one that
+        # never reached Stripe is not told it was cancelled.
+        if status in {self.Status.EXPIRED, self.Status.CANCELLED, self.Status.REFUNDED}:
+            self.give_back_units()
+        if status in {self.Status.CANCELLED, self.Status.REFUNDED}:
+            emails.queue("preorder_cancelled", self)
+        elif status == self.Status.CARD_SAVED:
+            emails.queue("preorder_card_saved", self)
+            emails.queue("staff_new_preorder", self)
+        elif status == self.Status.RESERVED or (
+            status == self.Status.PAID and previous in self.AT_FIRST_CHECKOUT
+        ):
+            emails.queue("preorder_confirmation", self)
+            emails.queue("staff_new_preorder", self)
+        elif status == self.Status.PAID:  # charged on release, or paid by the emailed link
+            emails.queue("preorder_paid_on_release", self)
+        elif status == self.Status.PAYMENT_NEEDED:
+            self.payment_problem = reason
+            self.stripe_session_id = None  # a new page to pay on will be opened
+            self.stripe_session_url = ""
+            emails.queue("preorder_payment_needed", self)
+        elif status == self.Status.SHIPPED:
+            emails.queue("preorder_shipped", self)
+
+    def confirm_with_order(self, order, payment: Payment) -> None:
+        """Its order is paid: take the order's delivery address and settle by the campaign's
+        charge mode (paid with the order, card saved for release, or reserved)."""
+        address = order.shipping_address or {}
+        self.name = order.shipping_name
+        self.address_line1 = address.get("line1") or ""
+        self.address_line2 = address.get("line2") or ""
+        self.city = address.get("city") or ""
+        self.postcode = address.get("postal_code") or ""
+        self.country = address.get("country") or ""
+        if self.charge_mode == PreOrderChargeMode.CHARGE_NOW:
+            self.transition_to(self.Status.PAID, payment=payment)
+        elif self.charge_mode == PreOrderChargeMode.CHARGE_ON_RELEASE:
+            saved_card = Payment(customer=payment.customer, payment_method=payment.payment_method)
+            self.transition_to(self.Status.CARD_SAVED, payment=saved_card)
+        else:
+            self.transition_to(self.Status.RESERVED)
+
+    def anonymise(self) -> None:
+        """Remove what names, reaches or locates the buyer, keeping the sale: reference,
+        product, quantity, amounts, dates, status and delivery country. The private link stops
+        working. Call inside a transaction holding this row's lock."""
+        self.name = ERASED
+        self.email = ERASED_EMAIL
+        self.address_line1 = ERASED
+        self.address_line2 = ""
+        self.city = ""
+        self.postcode = ""
+        self.note = ""
+        self.payment_problem = ""
+        self.access_token = new_access_token()
+        self.anonymised_at = timezone.now()
+        self.save()
+
+    def give_back_units(self) -> None:
+        """Put the pre-order's units back in the campaign, once."""
+        if self.units_released:
+            return
+        Product.objects.filter(pk=self.product_id).update_what_is_left(
+            preorder_reserved=F("preorder_reserved") - self.quantity
+        )
+        self.units_released = True
+
     @property
     def before_release(self) -> bool:
-        """Buyers may change or cancel their pre-order until the product is released."""
-        return self.product.status == self.product.Status.PRE_ORDER
+        """Buyers may change or cancel their pre-order until its campaign is released."""
+        return self.product.released_at is None
 
     @property
     def can_be_changed_by_buyer(self) -> bool:
+        """The address may change, and the pre-order be cancelled, until release."""
         return self.before_release and self.status in self.HOLDS_UNITS - {self.Status.SHIPPED}
+
+    @property
+    def may_cancel(self) -> bool:
+        """Until release, always (a payment is refunded). After release only while unpaid:
+        once charged on release day it is being packed, and a refund is for staff to make."""
+        return self.can_be_changed_by_buyer or self.status == self.Status.PAYMENT_NEEDED
 
     @property
     def total(self) -> int:
         return self.unit_price * self.quantity + self.shipping
 
-    def money(self, amount: int) -> str:
-        return format_money(amount, self.currency)
-
     @property
-    def total_display(self) -> str:
-        return self.money(self.total)
+    def next_step(self) -> str:
+        """What happens next, in a sentence, for an order's page and emails."""
+        date = self.product.release_date
+        on_release = f"on release{f' ({date:%-d %B %Y})' if date else ''}"
+        if self.status == self.Status.PAID:
+            paid = f"Paid {self.total_display} with its delivery"
+            return f"{paid}; sent {on_release}." if self.before_release else f"{paid}; sent soon."
+        if self.status == self.Status.CARD_SAVED:
+            return f"Your card is charged {self.total_display} {on_release}."
+        if self.status == self.Status.RESERVED:
+            amount = self.total_display
+            return f"Nothing charged yet: we email you a link to pay {amount} {on_release}."
+        if self.status == self.Status.PAYMENT_NEEDED:
+            return f"It's out: please pay {self.total_display} on its page."
+        if self.status == self.Status.SHIPPED:
+            return "Sent."
+        if self.status == self.Status.AWAITING_CHECKOUT:
+            return "Confirmed when the order is paid."
+        return f"{self.get_status_display()}: nothing is held for you."
 
     @property
     def payment_terms(self) -> str:
@@ -145,22 +274,24 @@ class PreOrder(models.Model):
             self.total_display, self.product.release_date
         )
 
-    def can_become(self, status: str) -> bool:
-        return status in self.TRANSITIONS.get(self.status, set())
-
     @property
     def address_lines(self) -> list[str]:
-        from shop.countries import country_name
+        """The delivery address as it goes on the parcel."""
+        return postal_lines(
+            self.name,
+            self.address_line1,
+            self.address_line2,
+            self.city,
+            "",  # the pre-order form asks for no county or state
+            self.postcode,
+            self.country,
+        )
 
-        return [
-            line
-            for line in [
-                self.name,
-                self.address_line1,
-                self.address_line2,
-                self.city,
-                self.postcode,
-                country_name(self.country),
-            ]
-            if line
-        ]
+    @property
+    def address_one_line(self) -> str:
+        return one_line(self.address_lines)
+
+    @property
+    def packing_items(self) -> list[tuple[int, str]]:
+        """(quantity, title) for each thing that goes in the parcel."""
+        return [(self.quantity, self.product.title)]

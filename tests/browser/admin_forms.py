@@ -117,7 +117,13 @@ class AdminForm:
             choices = choices.filter(has_text=title)
         choices.first.click()
         expect(self.page.locator(".modal-content")).to_have_count(0)
+        # The chooser draws its choice a moment after the modal closes; a field typed into
+        # before then can be drawn over, as a hurried editor's would.
+        expect(self.page.locator(f"#{input_id}-chooser")).not_to_have_class(
+            re.compile(r"\bblank\b")
+        )
         assert self.page.locator(f"#{input_id}").input_value(), f"nothing chosen in {input_id}"
+        self.page.wait_for_load_state("networkidle")
 
     def type_rich_text(self, input_id: str, text: str) -> None:
         editor = self.page.locator(f"#{input_id} ~ .Draftail-Editor__wrapper [role=textbox]")
@@ -166,7 +172,11 @@ class AdminForm:
             select.select_option(options.last.get_attribute("value"))
         elif isinstance(block, blocks.CharBlock | blocks.TextBlock):
             limit = block.field.max_length or 200
-            self.page.locator(f"#{prefix}").fill(self.filled.text(marker[:limit]))
+            box = self.page.locator(f"#{prefix}")
+            box.click()
+            box.press_sequentially(self.filled.text(marker[:limit]))
+            box.press("Tab")  # leave the field, as an editor does before the next one
+            expect(box).to_have_value(marker[:limit])
         elif isinstance(block, blocks.BooleanBlock | blocks.StaticBlock):
             return
         else:

@@ -31,11 +31,11 @@ def test_buyer_goes_from_an_article_to_a_paid_order(shop_ready, fake_stripe, smt
 
     expect(page).to_have_url(shop_ready + "/shop/basket/")
     expect(page.locator(".message")).to_have_text("Added “Dirty Old Town tote bag” to your basket.")
-    expect(page.locator("[data-basket-count]")).to_have_text("1")
+    expect(page.locator(".menu [data-basket-count]")).to_have_text("1")
 
     page.get_by_label("Quantity of Dirty Old Town tote bag").fill("2")
     page.get_by_role("button", name="Update", exact=True).click()
-    expect(page.locator("[data-basket-count]")).to_have_text("2")
+    expect(page.locator(".menu [data-basket-count]")).to_have_text("2")
     expect(page.locator(".basket-total td")).to_have_text("£28.95")  # 2 × £12.00 + £4.95
 
     page.get_by_label("Email for your receipt").fill("buyer@example.com")
@@ -53,7 +53,7 @@ def test_buyer_goes_from_an_article_to_a_paid_order(shop_ready, fake_stripe, smt
     fake_stripe.wait_for_deliveries()
     assert smtp_inbox.recipients() == ["buyer@example.com", "shop@quire.localhost"]
     page.reload()
-    expect(page.locator("[data-basket-count]")).to_have_text("")
+    expect(page.locator(".menu [data-basket-count]")).to_have_text("")
     page.wait_for_load_state("networkidle")  # no request left running into teardown
     page.close()
 
@@ -162,5 +162,53 @@ def test_buyer_goes_back_from_stripe_and_pays_again_without_being_locked_out(
     statuses = sorted(Order.objects.values_list("status", flat=True))
     assert statuses == [Order.Status.CANCELLED, Order.Status.PAID]
     assert Product.objects.get(slug="dirty-old-town-tote-bag").stock == 0
+    page.wait_for_load_state("networkidle")
+    page.close()
+
+
+def test_buyer_pays_for_a_tote_and_pre_orders_the_book_in_one_checkout(
+    shop_ready, fake_stripe, smtp_inbox, browser
+):
+    """One basket for both: the tote is paid and sent now; the book's campaign saves the card
+    with that payment and charges it on release."""
+    from shop.models import PreOrder
+
+    Product.objects.filter(slug="dirty-old-town").update_and_retire_pages(
+        preorder_charge_mode="on_release"
+    )
+    page = browser.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(shop_ready + "/shop/products/dirty-old-town-tote-bag/")
+    page.locator("main form.buy-form").get_by_role("button", name="Add to basket").click()
+    page.goto(shop_ready + "/shop/products/dirty-old-town/")
+    page.locator("main form.buy-form").get_by_role("button", name="Add to basket").click()
+
+    expect(page).to_have_url(shop_ready + "/shop/basket/")
+    expect(page.locator(".menu [data-basket-count]")).to_have_text("2")
+    expect(page.locator(".line-preorder")).to_contain_text("charged £19.94 (with its delivery)")
+    expect(page.locator(".basket-total td")).to_have_text("£36.89")  # £16.95 now, £19.94 later
+    page.screenshot(path="test-artifacts/mixed-basket-basket.png", full_page=True)
+    page.get_by_label("Email for your receipt").fill("buyer@example.com")
+    page.get_by_role("button", name="Pay £16.95 securely with Stripe").click()
+
+    expect(page.locator("body")).to_contain_text("16.95")  # only the tote, on Stripe's page
+    page.get_by_role("button", name="Pay", exact=True).click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Order Q-")
+    preorders = page.locator(".order-preorders")
+    expect(preorders).to_contain_text("1 × Dirty Old Town")
+    expect(preorders).to_contain_text("Your card is charged £19.94 on release (19 March 2027).")
+    page.screenshot(path="test-artifacts/mixed-basket-order.png", full_page=True)
+    order = Order.objects.get()
+    preorder = order.preorders.get()
+    assert (order.status, order.total) == (Order.Status.PAID, 1695)
+    assert preorder.status == PreOrder.Status.CARD_SAVED
+    assert preorder.stripe_payment_method_id.startswith("pm_")
+    assert Product.objects.get(slug="dirty-old-town").preorder_reserved == 1
+    fake_stripe.wait_for_deliveries()
+    assert smtp_inbox.recipients() == ["buyer@example.com", "shop@quire.localhost"]
+
+    preorders.get_by_role("link", name="1 × Dirty Old Town").click()
+    expect(page.locator(".order-status")).to_contain_text("Your card is saved")
     page.wait_for_load_state("networkidle")
     page.close()

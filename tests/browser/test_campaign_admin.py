@@ -3,12 +3,14 @@ pre-order and buyers can pre-order it straight away; each shop role finds only l
 buttons that work for it; the campaign page shows the release date it has."""
 
 import re
+from datetime import timedelta
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from shop import preorders
@@ -77,7 +79,7 @@ def test_a_product_put_on_pre_order_in_the_admin_can_be_pre_ordered_at_once(
     reader = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     reader.set_default_timeout(15_000)
     reader.goto(demo_site + "/shop/")
-    reader.get_by_role("link", name="Canal walks, second edition").click()
+    reader.get_by_role("link", name="Canal walks, second edition", exact=True).click()
     reader.get_by_role("link", name="Pre-order “Canal walks, second edition”").click()
 
     expect(reader.get_by_role("heading", level=1)).to_have_text("Pre-Order Form")
@@ -130,7 +132,9 @@ def links_and_forms(page, within: str) -> set[str]:
                 ...[...area.querySelectorAll("a[href]:not([data-bulk-action-button])")].map(
                     a => a.href
                 ),
-                ...[...area.querySelectorAll("form")].map(form => form.action),
+                ...[...area.querySelectorAll("form")].map(  // a field named "action" hides
+                    form => new URL(form.getAttribute("action") || "", location.href).href
+                ),
             ])"""
         )
     )
@@ -252,5 +256,55 @@ def test_the_campaign_page_shows_the_current_release_date(demo_site, browser, dj
     assert page.get_by_label("Release date").input_value() == "2027-03-19"
     page.get_by_label("Release date").click()
     expect(page.locator(".xdsoft_datetimepicker").first).to_be_visible()  # the date picker
+    assert errors == []
+    page.wait_for_load_state("networkidle")
+
+
+def test_a_release_asks_first_and_before_its_date_needs_a_tick(
+    demo_site, browser, django_user_model
+):
+    """A manager opens the release, reads what it will do, backs out, comes again, is held
+    back by the early-release tick, then releases: nobody is emailed until that last click."""
+    make_user(django_user_model, "manager", "Shop managers")
+    book = Product.objects.get(slug="dirty-old-town")
+    Product.objects.filter(pk=book.pk).update(
+        release_date=timezone.localdate() + timedelta(days=30)
+    )
+    for number, email in enumerate(["ruth@example.com", "sam@example.com"], start=1):
+        buyer = preorders.Buyer(
+            "Ruth Buyer", email, "1 Canal Street", "", "Salford", "M5 4WT", "GB"
+        )
+        preorders.place_preorder(book.pk, number, buyer, f"release-form-token-{number}")
+
+    def statuses():
+        return set(PreOrder.objects.filter(product=book).values_list("status", flat=True))
+
+    page = sign_in(browser, demo_site, "manager")
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(demo_site + reverse("shop_campaign", args=[book.pk]))
+    main = page.locator("main")
+
+    page.get_by_role("link", name="Release and charge now…").click()
+    expect(main).to_contain_text("0 saved cards will be charged, £0.00 in total")
+    expect(main).to_contain_text("2 payment links will be emailed")
+    expect(main).to_contain_text("The release date is not reached yet")
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.get_by_role("heading", name="Change the release date")).to_be_visible()
+    assert statuses() == {PreOrder.Status.RESERVED}
+
+    page.get_by_role("link", name="Release and charge now…").click()
+    release_button = page.get_by_role("button", name="Release: charge 0 cards and send 2 links")
+    release_button.click()
+    expect(main).to_contain_text("tick the box to release early anyway")
+    assert statuses() == {PreOrder.Status.RESERVED}
+
+    page.get_by_label(re.compile("Release now, before the release date of")).check()
+    release_button.click()
+
+    expect(main).to_contain_text("0 saved cards queued to charge, 2 payment links sent")
+    expect(page.locator(".release-progress")).to_contain_text("Waiting for the buyer to pay: 2")
+    page.screenshot(path="test-artifacts/campaign-released.png", full_page=True)
+    assert statuses() == {PreOrder.Status.PAYMENT_NEEDED}
     assert errors == []
     page.wait_for_load_state("networkidle")

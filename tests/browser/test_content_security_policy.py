@@ -126,11 +126,11 @@ def test_pressing_play_is_not_blocked_by_the_policy(demo_site, watch):
         hash=get_embed_hash(MUSIC_VIDEO_URL),
         type="video",
         provider_name="YouTube",
-        title="Rick Astley - Never Gonna Give You Up",
+        title="The Pogues - Dirty Old Town",
         html='<iframe width="200" height="113" '
-        'src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?feature=oembed" '
+        'src="https://www.youtube-nocookie.com/embed/1bRPYJZIMSg?feature=oembed" '
         'allow="autoplay; encrypted-media; picture-in-picture" allowfullscreen '
-        'title="Rick Astley - Never Gonna Give You Up"></iframe>',
+        'title="The Pogues - Dirty Old Town"></iframe>',
     )
     watch.visit(demo_site + "/blog/tales-of-the-unexpected/")
     assert watch.outside == []

@@ -27,7 +27,7 @@ def test_reader_follows_the_menu_to_tales_of_the_unexpected(demo_site, page):
     share = page.get_by_role("region", name="Share this")
     for network in ["Facebook", "X (Twitter)", "WhatsApp", "Email"]:
         expect(share.get_by_role("link", name=network)).to_be_visible()
-    expect(page.get_by_role("link", name="Rick Astley", exact=False)).to_be_visible()
+    expect(page.get_by_role("link", name="Dirty Old Town", exact=False).last).to_be_visible()
 
 
 def test_reader_searches_from_the_header(demo_site, page):
@@ -38,6 +38,17 @@ def test_reader_searches_from_the_header(demo_site, page):
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("canteen")
     expect(page.get_by_role("link", name="Tales of the Unexpected")).to_be_visible()
+
+
+def test_reader_searching_for_the_tote_finds_it_in_the_shop_above_the_posts(demo_site, page):
+    page.goto(demo_site + "/")
+
+    page.get_by_role("searchbox", name="Search posts").fill("tote")
+    page.get_by_role("searchbox", name="Search posts").press("Enter")
+
+    found = page.get_by_role("region", name="From the shop")
+    found.get_by_role("link", name="Dirty Old Town tote bag").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dirty Old Town tote bag")
 
 
 def test_phone_reader_opens_the_menu(demo_site, phone):

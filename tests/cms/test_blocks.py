@@ -110,9 +110,16 @@ def test_embed_link_falls_back_to_the_url_when_untitled():
     assert VIDEO_URL in html.find("a", href=VIDEO_URL).text
 
 
+PLAYER_HTML = (
+    '<iframe src="https://www.youtube-nocookie.com/embed/x" title="Never Gonna Give You Up">'
+    "</iframe>"
+)
+
+
 class OEmbedProvider(BaseHTTPRequestHandler):
     requests_seen = 0
     status = 200
+    html = PLAYER_HTML
 
     def do_GET(self):
         type(self).requests_seen += 1
@@ -126,8 +133,7 @@ class OEmbedProvider(BaseHTTPRequestHandler):
                 "provider_name": "YouTube",
                 "width": 480,
                 "height": 270,
-                "html": '<iframe src="https://www.youtube-nocookie.com/embed/x" '
-                'title="Never Gonna Give You Up"></iframe>',
+                "html": self.html,
             }
         ).encode()
         self.send_response(200)
@@ -160,6 +166,7 @@ def oembed_provider(settings):
     cache.clear()
     OEmbedProvider.requests_seen = 0
     OEmbedProvider.status = 200
+    OEmbedProvider.html = PLAYER_HTML
     yield OEmbedProvider
     server.shutdown()
     get_finders.cache_clear()
@@ -174,6 +181,32 @@ def test_embed_player_waits_for_the_reader_when_the_provider_answers(oembed_prov
     assert html.find("a", href=VIDEO_URL).text.strip() == "▶ Never Gonna Give You Up"
     assert "<iframe" in html.find("template").decode_contents()
     assert html.find("button", attrs={"data-embed-play": True}) is not None
+
+
+@pytest.mark.django_db
+def test_embed_player_is_built_by_the_page_never_taken_from_the_provider(oembed_provider):
+    oembed_provider.html = (
+        '<iframe src="https://www.youtube-nocookie.com/embed/x" onload="steal()"></iframe>'
+        '<script src="https://evil.example/x.js"></script><img src=x onerror="steal()">'
+    )
+
+    player = render("embed", {"url": VIDEO_URL, "title": "", "caption": ""}).find("template")
+
+    markup = player.decode_contents()
+    assert "script" not in markup and "onload" not in markup and "<img" not in markup
+    iframe = BeautifulSoup(markup, "html.parser").find("iframe")
+    assert iframe["src"] == "https://www.youtube-nocookie.com/embed/x"
+    assert iframe["title"] == "Never Gonna Give You Up"
+
+
+@pytest.mark.django_db
+def test_a_player_from_a_host_the_policy_does_not_allow_leaves_only_the_link(oembed_provider):
+    oembed_provider.html = '<iframe src="https://evil.example/embed/x"></iframe>'
+
+    html = render("embed", {"url": VIDEO_URL, "title": "", "caption": ""})
+
+    assert html.find("template") is None and html.find("button") is None
+    assert html.find("a", href=VIDEO_URL) is not None
 
 
 @pytest.mark.django_db

@@ -4,8 +4,10 @@ import json
 import xml.etree.ElementTree as ET
 
 from bs4 import BeautifulSoup
+from wagtail.models import Site
 
-from tests.factories import make_image
+from shop.models import Product
+from tests.factories import ProductFactory, make_image
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
@@ -20,6 +22,36 @@ def test_sitemap_lists_live_pages_with_absolute_urls(client, make_post):
     assert f"http://testserver{post.url}" in locations
     assert "http://testserver/blog/" in locations
     assert not any("hidden" in location for location in locations)
+
+
+def sitemap_locations(client, **headers) -> list[str]:
+    tree = ET.fromstring(client.get("/sitemap.xml", **headers).content)
+    return [url.findtext(f"{SITEMAP}loc") for url in tree.findall(f"{SITEMAP}url")]
+
+
+def test_sitemap_lists_the_shop_and_every_product_the_public_may_see(client, home):
+    book = ProductFactory(title="Dirty Old Town", status=Product.Status.ON_SALE)
+    ProductFactory(title="Secret", status=Product.Status.HIDDEN)
+
+    locations = sitemap_locations(client)
+
+    assert "http://testserver/shop/" in locations
+    assert f"http://testserver{book.get_absolute_url()}" in locations
+    assert not any("secret" in location for location in locations)
+
+
+def test_sitemap_addresses_are_the_ones_the_site_is_reached_at_not_localhost(
+    client, make_post, home
+):
+    Site.objects.update(hostname="localhost", port=80)  # as Wagtail leaves it
+    post = make_post(title="Listed")
+    ProductFactory(title="Dirty Old Town", status=Product.Status.ON_SALE)
+
+    locations = sitemap_locations(client, HTTP_HOST="quire.example", secure=True)
+
+    assert f"https://quire.example{post.url}" in locations
+    assert "https://quire.example/shop/" in locations
+    assert all(location.startswith("https://quire.example/") for location in locations)
 
 
 def test_robots_txt_points_at_the_sitemap_and_keeps_out_of_admin(client):

@@ -3,12 +3,15 @@ lazy below the fold and eager for the lead image, at a query cost that ignores t
 
 import datetime
 import re
+from io import BytesIO
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PILImage
+from wagtail.images.models import Image
 
 from cms import images
 from shop import images as shop_images
@@ -104,6 +107,41 @@ def test_only_the_first_card_in_the_blog_listing_loads_eagerly(client, blog, mak
     assert all((img["width"], img["height"]) == ("720", "405") for img in imgs)
 
 
+def test_the_first_card_with_a_picture_loads_eagerly_when_the_newest_post_has_none(
+    client, blog, make_post
+):
+    """Marking the first card left every picture lazy, the largest one included, when the
+    newest post had no cover."""
+    make_post(date=datetime.date(2026, 1, 3))
+    for n in range(2):
+        make_post(
+            date=datetime.date(2026, 1, 1) + datetime.timedelta(days=n),
+            cover_image=make_image(f"Cover {n}", size=LARGE),
+        )
+
+    imgs = soup(client.get(blog.url)).select(".post-card picture img")
+
+    assert [img["loading"] for img in imgs] == ["eager", "lazy"]
+    assert imgs[0]["fetchpriority"] == "high"
+
+
+def test_without_a_featured_picture_the_first_latest_post_picture_leads_the_home_page(
+    client, home, make_post
+):
+    posts = [make_post(cover_image=make_image(f"Cover {n}", size=LARGE)) for n in range(2)]
+    home.featured_post = make_post(title="No picture", date=datetime.date(2020, 1, 1))
+    home.save_revision().publish()
+
+    page = soup(client.get("/"))
+
+    assert page.select_one(".featured picture") is None
+    assert [img["loading"] for img in page.select(".post-grid picture img")] == [
+        "eager",
+        "lazy",
+    ]
+    assert len(posts) == 2
+
+
 def test_the_featured_post_leads_the_home_page_and_the_latest_posts_are_lazy(
     client, home, make_post
 ):
@@ -115,6 +153,18 @@ def test_the_featured_post_leads_the_home_page_and_the_latest_posts_are_lazy(
 
     assert page.select_one(".featured picture img")["loading"] == "eager"
     assert [img["loading"] for img in page.select(".post-grid picture img")] == ["lazy", "lazy"]
+
+
+def test_a_picture_narrower_than_the_largest_size_lists_each_width_once(client, make_post):
+    """Wagtail never enlarges: a 1,000 px cover made the 1,600 and 1,200 renditions both
+    1,000 px wide, and `srcset` said "1000w" twice (invalid HTML)."""
+    post = make_post(cover_image=make_image("Narrow", size=(1000, 600)))
+
+    picture = soup(client.get(post.url)).select_one(".cover picture")
+
+    for srcset in (picture.source["srcset"], picture.img["srcset"]):
+        assert srcset_widths(srcset) == [1000, 800, 400]
+    assert (picture.img["width"], picture.img["height"]) == ("1000", "600")
 
 
 def test_webp_and_jpeg_renditions_are_really_those_formats(client, make_post):
@@ -147,11 +197,14 @@ def test_social_card_is_a_jpeg_with_its_size(client, make_post):
         ("cms/blocks/figure_block.html", images.FIGURE),
         ("cms/blog_page.html", images.COVER),
         ("includes/post_card.html", images.POST_CARD),
+        ("includes/author_box.html", images.AUTHOR_PHOTO),
         ("cms/feed_item.html", images.FEED_COVER),
         ("includes/meta.html", images.SOCIAL_CARD),
         ("shop/product_detail.html", images.SOCIAL_CARD),
         ("shop/product_detail.html", shop_images.PRODUCT_MEDIA),
+        ("shop/product_detail.html", shop_images.PRODUCT_THUMBNAIL),
         ("shop/includes/product_card.html", shop_images.PRODUCT_CARD),
+        ("shop/basket.html", shop_images.BASKET_THUMBNAIL),
         ("shop/blocks/featured_product_block.html", shop_images.FEATURED_PRODUCT),
     ],
 )
@@ -160,7 +213,7 @@ def test_templates_ask_for_the_renditions_named_in_the_image_modules(template, s
     draws an image at is known without reading every template."""
     text = (Path(settings.BASE_DIR) / "templates" / template).read_text()
 
-    assert f" {spec} " in text
+    assert f" {spec} " in text or f'"{spec}"' in text  # {% image %}, {% responsive_picture %}
 
 
 def test_a_post_with_many_images_costs_the_same_queries_as_one_with_one(client, make_post):
@@ -182,3 +235,48 @@ def test_a_listing_of_posts_with_their_own_covers_costs_the_same_as_one_post(
         make_post(cover_image=make_image(f"Cover {n}"))
 
     assert {url: count_queries(client, url) for url in (blog.url, "/")} == with_one
+
+
+def png_upload(name: str, size: tuple[int, int]):
+    """A PNG of `size` pixels that is only a few kilobytes: one colour, one bit a pixel."""
+    data = BytesIO()
+    PILImage.new("1", size).save(data, "PNG")
+    return SimpleUploadedFile(name, data.getvalue(), content_type="image/png")
+
+
+def test_an_image_of_too_many_megapixels_is_refused_on_upload_with_the_limit(admin_client):
+    """A 121-megapixel upload made one rendition take seconds and hundreds of megabytes."""
+    response = admin_client.post(
+        "/admin/images/add/", {"title": "Panorama", "file": png_upload("huge.png", (11000, 11000))}
+    )
+
+    assert response.status_code == 200
+    page_text = " ".join(soup(response).get_text().split())
+    assert (
+        "This image has 121000000 pixels; images of up to 40 megapixels (40000000 pixels) can be"
+        " uploaded. Scale it down and upload it again."
+    ) in page_text
+    assert not Image.objects.exists()
+
+
+def test_an_ordinary_photo_still_uploads(admin_client):
+    response = admin_client.post(
+        "/admin/images/add/", {"title": "Towpath", "file": png_upload("towpath.png", (4000, 3000))}
+    )
+
+    assert response.status_code == 302
+    assert Image.objects.get().width == 4000
+
+
+def test_the_multiple_uploader_refuses_it_with_the_same_message(admin_client):
+    """The admin's usual way in ("Add images") uploads each file on its own request."""
+    response = admin_client.post(
+        "/admin/images/multiple/add/",
+        {"files[]": png_upload("huge.png", (11000, 11000))},
+        headers={"X-Requested-With": "XMLHttpRequest"},
+    )
+
+    answer = response.json()
+    assert answer["success"] is False
+    assert "Scale it down and upload it again." in answer["error_message"]
+    assert not Image.objects.exists()

@@ -100,6 +100,8 @@ def test_monthly_archive_lists_posts_of_that_month(client, blog, make_post):
         "/blog/archive/2026/0/",
         "/blog/archive/0/1/",
         "/blog/archive/2025/5/",
+        "/blog/archive/99999999999999999999/1/",
+        "/blog/archive/2026/99999999999999999999/",
     ],
 )
 def test_impossible_or_empty_archive_month_is_404(client, blog, make_post, path):
@@ -135,11 +137,14 @@ def test_blog_post_links_previous_and_next_posts(client, make_post):
     assert page.find("a", rel="next")["href"] == last.url
 
 
-def test_related_posts_prefer_the_most_shared_tags(client, make_post):
+def test_related_posts_prefer_the_most_shared_tags(
+    client, make_post, django_capture_on_commit_callbacks
+):
     post = make_post(title="Subject", tags=["Council", "Canal"])
-    make_post(title="One tag", tags=["Council"])
-    make_post(title="Two tags", tags=["Council", "Canal"])
-    make_post(title="Unrelated", tags=["Music"])
+    with django_capture_on_commit_callbacks(execute=True):  # the background task runs
+        make_post(title="One tag", tags=["Council"])
+        make_post(title="Two tags", tags=["Council", "Canal"])
+        make_post(title="Unrelated", tags=["Music"])
 
     related = [a.text for a in soup(client.get(post.url)).select(".related a")]
 
@@ -160,3 +165,14 @@ def test_unknown_address_gets_the_friendly_404_page(client, home):
 
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/%2F0%5B/", "/%2Fexample.com/", "/%2Fx%5D/"])
+def test_a_path_that_looks_like_a_host_is_a_404_with_this_sites_canonical_url(client, home, path):
+    """A path such as "//0[/" is not a host name: the 404 page's canonical link must not
+    choke on it."""
+    response = client.get(path)
+
+    assert response.status_code == 404
+    canonical = BeautifulSoup(response.content, "html.parser").find("link", rel="canonical")
+    assert canonical["href"].startswith("http://testserver//")

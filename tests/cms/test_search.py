@@ -2,6 +2,9 @@
 
 from bs4 import BeautifulSoup
 
+from shop.models import Product
+from tests.factories import ProductFactory
+
 
 def test_search_finds_a_post_by_a_word_in_its_body(client, make_post):
     make_post(
@@ -49,3 +52,35 @@ def test_search_does_not_show_unpublished_posts(client, make_post):
     page = BeautifulSoup(client.get("/search/?q=secret").content, "html.parser")
 
     assert page.select(".post-card") == []
+
+
+def test_search_finds_products_by_their_description_above_the_posts(client, make_post, home):
+    ProductFactory(
+        title="Dirty Old Town",
+        short_description="Stories from the canal.",
+        description="<p>Signed first edition with a ribbon.</p>",
+        status=Product.Status.ON_SALE,
+    )
+    ProductFactory(title="Ribbon secret", status=Product.Status.HIDDEN)
+    make_post(title="Buying ribbon in Salford")
+
+    page = BeautifulSoup(client.get("/search/?q=ribbon").content, "html.parser")
+
+    shop = page.select_one(".search-products")
+    assert [a.text for a in shop.select("h3 a")] == ["Dirty Old Town"]
+    assert shop.select_one("a")["href"] == "/shop/products/dirty-old-town/"
+    assert [h.text for h in page.select(".post-card__title")] == ["Buying ribbon in Salford"]
+    assert page.select_one(".result-count").text == "1 post and 1 product"
+
+
+def test_products_are_shown_on_the_first_page_of_results_only(client, make_post, home, settings):
+    settings.QUIRE_POSTS_PER_PAGE = 1
+    ProductFactory(title="Canal map", status=Product.Status.ON_SALE)
+    make_post(title="Canal walk one")
+    make_post(title="Canal walk two")
+
+    first = BeautifulSoup(client.get("/search/?q=canal").content, "html.parser")
+    second = BeautifulSoup(client.get("/search/?q=canal&page=2").content, "html.parser")
+
+    assert first.select_one(".search-products") is not None
+    assert second.select_one(".search-products") is None

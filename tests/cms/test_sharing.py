@@ -70,3 +70,20 @@ def test_pages_load_no_script_or_style_from_another_host(client, make_post):
         )
     ]
     assert external == []
+
+
+def test_share_buttons_have_a_name_and_a_drawn_icon(client, make_post):
+    """Icons are inline SVG (no icon font, nothing fetched); each button keeps its name."""
+    post = make_post()
+
+    page = BeautifulSoup(client.get(post.url).content, "html.parser")
+
+    buttons = page.select(".share .share-button")
+    names = [button.select_one(".visually-hidden").get_text(strip=True) for button in buttons]
+    assert names == ["Facebook", "X (Twitter)", "WhatsApp", "Email", "Copy link"]
+    for button in buttons:
+        icon = button.find("svg")
+        assert icon["aria-hidden"] == "true"
+        assert icon.find("path") or icon.find("rect")
+        assert not button.find_all(attrs={"style": True})
+        assert button["title"] == button.select_one(".visually-hidden").get_text(strip=True)

@@ -10,14 +10,14 @@ import datetime
 
 import pytest
 from bs4 import BeautifulSoup
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from wagtail.models import PageViewRestriction
+from wagtail.models import PageViewRestriction, Site
 
 from cms import sitedata
 from cms.models import SiteIdentity
 from tests.cms.test_navigation import header_links, link, set_menus
-from tests.factories import StandardPageFactory
+from tests.factories import BlogIndexPageFactory, HomePageFactory, StandardPageFactory
 
 
 @pytest.fixture
@@ -241,3 +241,50 @@ def test_a_post_in_a_new_month_appears_in_the_cached_archive_at_once(
 def archive_links(client):
     items = BeautifulSoup(client.get("/blog/").content, "html.parser").select(".archive-list li")
     return [(li.a.text, li.a["href"], li.a.next_sibling.strip()) for li in items]
+
+
+# Site data and root paths that are not this database's
+
+
+def cache_another_database(client, home, hostname="testserver"):
+    """Leave in the cache what another database would: its site for `hostname`, rooted at a
+    home page this database does not have, and Wagtail's root paths for it. The other database
+    is this one in a transaction rolled back afterwards, so only the cache remembers it."""
+    with transaction.atomic():
+        elsewhere = HomePageFactory(parent=home.get_parent(), slug="elsewhere")
+        BlogIndexPageFactory(parent=elsewhere, slug="blog")
+        site = Site.objects.get()
+        site.hostname, site.root_page = hostname, elsewhere
+        site.save()
+        assert client.get("/", headers={"Host": hostname}).status_code == 200  # caches the site
+        Site.get_site_root_paths()  # as any link to a page on it would
+        transaction.set_rollback(True)
+
+
+def test_root_paths_left_by_another_deployment_are_rebuilt(client, home, make_post):
+    """The bug: another deployment's `wagtail_site_root_paths` in a shared Redis gave every
+    page of this one a URL of None, and every post with a tag answered 500."""
+    post = make_post(title="Tales of the Unexpected", tags=["music"])
+    url = post.url
+    cache_another_database(client, home, hostname="quire.test")
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert "Tales of the Unexpected" in text_of(response)
+    assert [path.root_path for path in Site.get_site_root_paths()] == [home.url_path]
+
+
+def test_a_cached_site_that_is_not_this_databases_is_looked_up_again(client, home, make_post):
+    """A site cached from another database (here one rolled back) while Wagtail's root paths
+    were rebuilt from this one: the two disagree, so both are dropped and built again."""
+    post = make_post(title="Tales of the Unexpected", tags=["music"])
+    url = post.url
+    cache_another_database(client, home)
+    Site.clear_site_root_paths_cache()  # they expire after an hour; the site data need not
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert "Tales of the Unexpected" in text_of(response)
+    assert client.get("/blog/").status_code == 200

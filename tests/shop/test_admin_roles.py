@@ -139,3 +139,35 @@ def test_the_campaign_page_is_headed_with_its_campaign(client, django_user_model
     assert page.title.text.startswith("Campaign: Dirty Old Town")
     crumbs = [" ".join(item.get_text().split()) for item in page.select(".w-breadcrumbs li")]
     assert crumbs[-2:] == ["Pre-orders", "Campaign : Dirty Old Town"]
+
+
+CAMPAIGN_PAGES = ["shop_campaign", "shop_campaign_release"]
+
+
+def refusal(response) -> tuple[int, str | None]:
+    return response.status_code, response.get("Location")
+
+
+@pytest.mark.parametrize("page", CAMPAIGN_PAGES)
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("group", ["Shop staff", "Editors"])
+def test_who_may_not_run_campaigns_cannot_tell_which_products_exist(
+    client, django_user_model, book, page, method, group
+):
+    """A product id that exists and one that does not get the same refusal, Wagtail's own (back
+    to the admin home with "no permission"), so the campaign URL cannot list the catalogue."""
+    refused = signed_in(client, django_user_model, group)
+    request = getattr(refused, method)
+
+    existing = request(reverse(page, args=[book.pk]))
+    absent = request(reverse(page, args=[book.pk + 1000]))
+
+    assert refusal(existing) == refusal(absent) == (302, reverse("wagtailadmin_home"))
+
+
+@pytest.mark.parametrize("page", CAMPAIGN_PAGES)
+def test_a_manager_is_told_a_missing_campaign_is_not_found(client, django_user_model, book, page):
+    manager = signed_in(client, django_user_model, "Shop managers")
+
+    assert manager.get(reverse(page, args=[book.pk + 1000])).status_code == 404
+    assert manager.get(reverse(page, args=[book.pk])).status_code == 200

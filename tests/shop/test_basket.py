@@ -125,12 +125,38 @@ def test_sold_out_products_cannot_be_added(client, home):
     assert lines(client) == {}
 
 
-def test_pre_order_products_point_to_the_pre_order_form(client, home):
-    product = ProductFactory(title="New book", status=Product.Status.PRE_ORDER)
+def test_a_pre_order_goes_in_the_basket_beside_items_in_stock(client, home):
+    tote = ProductFactory(title="Tote")
+    book = ProductFactory(title="New book", status=Product.Status.PRE_ORDER)
 
-    assert messages_on(add(client, product)) == [
-        "“New book” is not out yet: use the Pre-Order Form to order it."
-    ]
+    add(client, tote)
+    assert messages_on(add(client, book, "2")) == ["Added “New book” to your basket."]
+    assert lines(client) == {"Tote": 1, "New book": 2}
+
+
+@pytest.mark.parametrize(
+    "campaign, message",
+    [
+        ({"preorder_open": False}, "Sorry, pre-orders for “New book” are closed."),
+        (
+            {"preorder_cap": 3, "preorder_reserved": 3},
+            "Sorry, pre-orders for “New book” are closed.",
+        ),
+        (
+            {"preorder_cap": 10, "preorder_reserved": 8},
+            "Sorry, only 2 of “New book” left to pre-order; your basket can hold up to 2.",
+        ),
+        ({"preorder_per_buyer_limit": 2}, "You can pre-order up to 2 of “New book”."),
+    ],
+    ids=["closed", "full", "few left", "buyer limit"],
+)
+def test_a_pre_order_the_campaign_cannot_take_is_refused_with_its_reason(
+    client, home, campaign, message
+):
+    book = ProductFactory(title="New book", status=Product.Status.PRE_ORDER, **campaign)
+
+    assert messages_on(add(client, book, "3")) == [message]
+    assert lines(client) == {}
 
 
 def test_a_form_showing_an_old_price_changes_nothing_and_shows_the_new_price(client, home):

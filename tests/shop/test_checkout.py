@@ -216,14 +216,20 @@ class TestWebhooksOverHttp:
 
         get_path_of(client, fake_stripe.pay(session_id, method="bank_transfer"))
         fake_stripe.wait_for_deliveries()
-        assert Order.objects.get().status == Order.Status.PROCESSING
-        assert smtp_inbox.messages == []
+        order = Order.objects.get()
+        assert order.status == Order.Status.PROCESSING
+        assert [m["Subject"] for m in smtp_inbox.messages] == [
+            f"We have your order {order.reference}: payment being confirmed"
+        ]
 
         fake_stripe.settle_async_payment(session_id, succeeded=True)
         fake_stripe.wait_for_deliveries()
 
         assert Order.objects.get().status == Order.Status.PAID
-        assert len(smtp_inbox.messages) == 2
+        assert sorted(m["Subject"] for m in smtp_inbox.messages[1:]) == [
+            f"New order {order.reference}: £{order.total / 100:.2f}",
+            f"Your payment has cleared: order {order.reference} is confirmed",
+        ]
 
     def test_an_expired_session_gives_the_stock_back(self, client, home, fake_stripe):
         product = ProductFactory(stock=5)
@@ -320,7 +326,9 @@ def test_paying_again_after_going_back_replaces_the_open_checkout(client, home, 
     second = session_id_from(start_checkout(client)["Location"])
 
     assert second != first
-    assert payments.retrieve_checkout_session(first).status == "expired"  # can't be paid now
+    assert (
+        payments.retrieve_checkout_session(first).outcome == payments.Outcome.EXPIRED
+    )  # can't be paid now
     statuses = dict(Order.objects.values_list("stripe_session_id", "status"))
     assert statuses == {first: "cancelled", second: "pending"}
     assert Product.objects.get(pk=product.pk).stock == 0  # given back, then taken again
@@ -372,3 +380,104 @@ def test_an_earlier_checkout_stripe_cannot_close_is_never_cancelled(
     assert "could not reach the payment service" in messages_on(client.get(response["Location"]))[0]
     assert list(Order.objects.values_list("status", flat=True)) == [Order.Status.PENDING]
     assert Product.objects.get(pk=product.pk).stock == 4
+
+
+@pytest.fixture
+def hung_stripe(settings):
+    """A server on loopback that accepts connections and never answers, as a hung Stripe."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    settings.STRIPE_SECRET_KEY = "sk_test_quire"
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    settings.STRIPE_TIMEOUT_SECONDS = 1
+    settings.STRIPE_MAX_NETWORK_RETRIES = 1
+    yield listener
+    listener.close()
+
+
+def connections_to(listener) -> int:
+    """How many times the shop connected to the hung server (each waits in its backlog)."""
+    listener.setblocking(False)
+    made = 0
+    while True:
+        try:
+            listener.accept()[0].close()
+        except BlockingIOError:
+            return made
+        made += 1
+
+
+def test_a_hung_stripe_fails_the_checkout_and_leaves_no_order_or_stock_taken(
+    client, home, hung_stripe
+):
+    product = ProductFactory(stock=2)
+    add(client, product, 2)
+
+    response = start_checkout(client)
+
+    assert response.status_code == 302 and response["Location"] == reverse("shop:basket")
+    assert (
+        "We could not reach the payment service" in messages_on(client.get(response["Location"]))[0]
+    )
+    assert Order.objects.count() == 0
+    assert Product.objects.get(pk=product.pk).stock == 2
+
+
+def test_the_system_check_refuses_a_stripe_budget_longer_than_a_worker_may_live(settings):
+    from shop.checks import stripe_fits_in_a_worker
+
+    settings.QUIRE_WORKER_TIMEOUT_SECONDS = 30
+    settings.STRIPE_TIMEOUT_SECONDS = 20
+    settings.STRIPE_MAX_NETWORK_RETRIES = 2
+    assert [error.id for error in stripe_fits_in_a_worker(None)] == ["shop.E001"]
+
+    settings.QUIRE_WORKER_TIMEOUT_SECONDS = 60
+    settings.STRIPE_TIMEOUT_SECONDS = 8
+    settings.STRIPE_MAX_NETWORK_RETRIES = 1
+    assert stripe_fits_in_a_worker(None) == []
+
+
+def test_the_return_page_asks_a_hung_stripe_once_briefly_and_says_it_is_confirming(
+    client, home, hung_stripe, settings
+):
+    """A buyer back from Stripe waits on one short question, not on checkout's full budget of
+    tries: the webhook confirms the order later, and the page refreshes until it has."""
+    from shop.models import Basket
+    from tests.factories import make_order
+
+    settings.STRIPE_TIMEOUT_SECONDS = 5  # what a checkout start may wait per try
+    settings.STRIPE_QUICK_TIMEOUT_SECONDS = 0.5
+    product = ProductFactory(stock=3)
+    add(client, product, 1)  # the buyer's basket, which the order was checked out from
+    order = make_order([(product, 1)], session_id="cs_test_hung", basket=Basket.objects.get())
+
+    response = client.get(reverse("shop:checkout_success") + "?session_id=cs_test_hung")
+    page = client.get(response["Location"]).content.decode()
+
+    assert response["Location"] == order.get_absolute_url()
+    assert connections_to(hung_stripe) == 1  # asked once, without a retry
+    assert "We are confirming your payment with Stripe" in page
+    assert '<meta http-equiv="refresh" content="5">' in page
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING
+
+
+def test_the_return_address_sends_only_the_buyers_browser_to_the_order(client, home, fake_stripe):
+    """Stripe's return URL carries the session id (browser history, logs): anyone else who
+    opens it is told the link is in the buyer's email."""
+    add(client, ProductFactory(stock=5), 1)
+    session_id = session_id_from(start_checkout(client)["Location"])
+    return_url = fake_stripe.pay(session_id)
+    order = Order.objects.get()
+
+    buyers_browser = get_path_of(client, return_url)
+    someone_else = get_path_of(Client(), return_url)
+
+    assert buyers_browser["Location"] == order.get_absolute_url()
+    page = someone_else.content.decode()
+    assert someone_else.status_code == 200
+    assert "We have emailed the link to this order" in page
+    assert order.access_token not in page and order.reference not in page

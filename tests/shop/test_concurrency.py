@@ -10,7 +10,10 @@ from shop.basket import BasketSummary, LineView
 from shop.models import BasketLine, Order, Product
 from tests.factories import ProductFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def summary_for(product: Product, quantity: int = 1) -> BasketSummary:

@@ -73,6 +73,27 @@ def test_only_the_first_product_card_loads_eagerly(client, home):
     assert all((img["width"], img["height"]) == ("800", "800") for img in imgs)
 
 
+def test_the_first_product_with_a_picture_loads_eagerly_when_the_first_has_none(client, home):
+    ProductFactory(title="A first, no picture")
+    for n in range(2):
+        ProductFactory(title=f"Product {n}", cover_image=make_image(f"Cover {n}", size=LARGE))
+
+    imgs = soup(client.get(reverse("shop:index"))).select(".product-card picture img")
+
+    assert [img["loading"] for img in imgs] == ["eager", "lazy"]
+
+
+def test_a_featured_product_picture_is_not_a_link_without_a_name(client, make_post):
+    """axe "link-name" (serious): the picture was a link hidden from screen readers with an
+    empty alt. The product's title is its link."""
+    product = ProductFactory(title="Tote", cover_image=make_image("Tote", size=LARGE))
+    post = make_post(body=[{"type": "product", "value": {"product": product.pk, "note": ""}}])
+
+    featured = soup(client.get(post.url)).select_one(".featured-product")
+
+    assert [link.get_text(strip=True) for link in featured.select("a[href]")] == ["Tote"]
+
+
 def test_featured_product_in_a_post_is_a_small_lazy_picture(client, make_post):
     product = ProductFactory(cover_image=make_image("Tote", size=LARGE))
     post = make_post(body=[{"type": "product", "value": {"product": product.pk, "note": ""}}])

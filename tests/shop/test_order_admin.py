@@ -10,8 +10,9 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from shop.models import Order, PaymentEvent
+from shop.models import Order, PaymentEvent, Product
 from tests.factories import ProductFactory, make_order
+from tests.stripe_fake import FakeStripeError
 
 pytestmark = pytest.mark.django_db
 
@@ -104,50 +105,6 @@ def test_orders_cannot_be_added_or_deleted_in_the_admin(admin_client, paid_order
     assert Order.objects.filter(pk=paid_order.pk).exists()
 
 
-def test_refunding_a_paid_order_through_the_local_stripe_server(admin_client, home, fake_stripe):
-    from shop import payments
-    from tests.shop.test_checkout import add, session_id_from, start_checkout
-
-    add(admin_client, ProductFactory(stock=5), 1)
-    session_id = session_id_from(start_checkout(admin_client)["Location"])
-    fake_stripe.pay(session_id)
-    from shop import checkout
-
-    order = checkout.apply_checkout_session(payments.retrieve_checkout_session(session_id))
-    assert order.status == Order.Status.PAID
-
-    change(admin_client, order, "refunded")
-    change(admin_client, order, "refunded")  # a second click refunds nothing more
-
-    order.refresh_from_db()
-    assert order.status == Order.Status.REFUNDED
-    assert order.stripe_refund_id.startswith("re_")
-
-
-def test_a_refund_stripe_refuses_leaves_the_order_paid_with_a_reason(
-    admin_client, paid_order, fake_stripe
-):
-    response = change(admin_client, paid_order, "refunded")  # pi_1 does not exist at Stripe
-
-    assert "Stripe did not refund the payment" in response.content.decode()
-    paid_order.refresh_from_db()
-    assert paid_order.status == Order.Status.PAID
-
-
-def test_shop_staff_without_refund_rights_are_not_offered_a_refund(
-    client, django_user_model, paid_order
-):
-    staff = django_user_model.objects.create_user("packer", password="pw")
-    staff.groups.add(Group.objects.get(name="Shop staff"))
-    client.force_login(staff)
-    assert "Orders" in client.get(reverse("wagtailadmin_home")).content.decode()
-
-    form = client.get(reverse("shop_orders:edit", args=[paid_order.pk])).content.decode()
-
-    assert 'value="shipped"' in form
-    assert 'value="refunded"' not in form
-
-
 def test_an_editor_without_shop_rights_cannot_see_orders(
     client, django_user_model, home, paid_order
 ):
@@ -160,11 +117,88 @@ def test_an_editor_without_shop_rights_cannot_see_orders(
     assert client.get(reverse("shop_orders:index")).status_code == 302
 
 
-def test_shop_managers_may_refund(client, django_user_model, paid_order):
-    manager = django_user_model.objects.create_user("manager", password="pw")
-    manager.groups.add(Group.objects.get(name="Shop managers"))
-    client.force_login(manager)
+# What staff may do to an order awaiting payment ------------------------------------------
 
-    form = client.get(reverse("shop_orders:edit", args=[paid_order.pk])).content.decode()
 
-    assert 'value="refunded"' in form
+@pytest.fixture
+def awaiting_payment(admin_client, home, fake_stripe):
+    """An order a buyer took to Stripe's page and left there: stock held, session open."""
+    from tests.shop.test_checkout import add, start_checkout
+
+    product = ProductFactory(stock=5)
+    add(admin_client, product, 2)
+    start_checkout(admin_client)
+    return Order.objects.get(status=Order.Status.PENDING), product
+
+
+@pytest.mark.parametrize("status", ["paid", "processing", "expired", "payment_failed"])
+def test_staff_cannot_set_what_only_stripe_can_say(admin_client, awaiting_payment, status):
+    """A hand-paid order has no payment behind it to refund; expiry and failure come from
+    Stripe's session, so staff are told how to stop an order instead."""
+    order, product = awaiting_payment
+
+    response = change(admin_client, order, status)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "only from Stripe" in page
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING
+    assert Product.objects.get(pk=product.pk).stock == 3
+
+
+def test_staff_are_offered_only_cancel_for_an_order_awaiting_payment(
+    admin_client, awaiting_payment
+):
+    order, _ = awaiting_payment
+
+    form = admin_client.get(reverse("shop_orders:edit", args=[order.pk])).content.decode()
+
+    assert 'value="cancelled"' in form
+    for status in ["paid", "processing", "expired", "payment_failed", "refunded"]:
+        assert f'value="{status}"' not in form
+
+
+def test_cancelling_closes_the_payment_page_at_stripe_and_returns_the_stock(
+    admin_client, awaiting_payment, fake_stripe
+):
+    """A cancelled order that could still be paid at Stripe would take money for nothing."""
+    order, product = awaiting_payment
+
+    response = change(admin_client, order, "cancelled")
+
+    assert f"Order {order.reference} cancelled" in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
+    assert Product.objects.get(pk=product.pk).stock == 5
+    with pytest.raises(FakeStripeError):
+        fake_stripe.pay(order.stripe_session_id)
+
+
+def test_a_cancel_stripe_cannot_confirm_changes_nothing_and_says_so(
+    admin_client, awaiting_payment, settings
+):
+    order, product = awaiting_payment
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
+
+    response = change(admin_client, order, "cancelled")
+
+    assert "Nothing was changed" in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING
+    assert Product.objects.get(pk=product.pk).stock == 3
+
+
+def test_cancelling_an_order_the_buyer_has_just_paid_keeps_it_paid_and_says_so(
+    admin_client, awaiting_payment, fake_stripe
+):
+    """The webhook has not arrived yet: Stripe's word wins over the staff member's click."""
+    order, product = awaiting_payment
+    fake_stripe.pay(order.stripe_session_id)
+
+    response = change(admin_client, order, "cancelled")
+
+    assert "was paid at Stripe before it could be cancelled" in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+    assert Product.objects.get(pk=product.pk).stock == 3

@@ -9,7 +9,10 @@ from shop.models import PreOrder, Product
 from tests.factories import PreOrderProductFactory
 from tests.shop.test_concurrency import race_collecting
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def buyer(n: int) -> preorders.Buyer:
@@ -56,3 +59,36 @@ def test_the_same_form_token_submitted_twice_at_once_makes_one_pre_order():
     assert sorted(created for _, created in made) == [False, True]
     assert Product.objects.get(pk=book.pk).preorder_reserved == 2
     connection.close()
+
+
+def test_baskets_and_the_form_racing_for_the_last_units_never_oversell():
+    """Pre-orders bought in a basket (with a tote) and on the form take units under the same
+    row lock: together they fill the cap exactly, and a refused basket takes no tote."""
+    from shop import checkout
+    from shop.basket import BasketSummary, LineView
+    from shop.models import BasketLine, Order
+    from tests.factories import ProductFactory
+
+    book = PreOrderProductFactory(title="Dirty Old Town", preorder_cap=300)
+    tote = ProductFactory(title="Tote", stock=100, per_order_limit=5)
+    Product.objects.filter(pk=book.pk).update(preorder_reserved=290)
+
+    def basket_of_both() -> BasketSummary:
+        lines = [
+            BasketLine(product=Product.objects.get(pk=pk), quantity=1) for pk in (tote.pk, book.pk)
+        ]
+        return BasketSummary(basket=None, lines=[LineView(line) for line in lines], region="uk")
+
+    def attempt(n):
+        if n % 2:
+            return preorders.place_preorder(book.pk, 1, buyer(n), new_form_token())
+        return checkout.create_order_taking_stock(basket_of_both(), f"buyer{n}@example.com")
+
+    made, refused = race_collecting(40, attempt, (preorders.PreOrderError, checkout.CheckoutError))
+
+    orders = Order.objects.count()
+    assert len(made) == 10 and len(refused) == 30
+    assert PreOrder.objects.count() == 10
+    assert PreOrder.objects.filter(order__isnull=False).count() == orders
+    assert Product.objects.get(pk=book.pk).preorder_reserved == 300
+    assert Product.objects.get(pk=tote.pk).stock == 100 - orders

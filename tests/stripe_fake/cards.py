@@ -12,7 +12,11 @@ failed pre-order charge depends on the difference, so the fake follows Stripe:
   * cards in DECLINED_WHEN_CHARGED save without trouble and are declined whenever charged;
   * a card that asks for 3-D Secure passes it on the hosted page, and off-session it needs it
     again only if it was never set up for off-session use (4000002500003155) or always asks
-    (ALWAYS_AUTHENTICATE, 4000002760003184).
+    (ALWAYS_AUTHENTICATE, 4000002760003184). A setup-mode session sets a card up, and so does
+    a payment-mode one with setup_future_usage "off_session".
+
+So a card in DECLINED_WHEN_CHARGED (4000008260003178 included) cannot be saved by a payment:
+the payment itself is declined on the hosted page, as on Stripe.
 """
 
 from typing import NamedTuple
@@ -94,13 +98,17 @@ def decline_when_charged(method):
 
 
 def is_set_up(method):
-    """Whether a SetupIntent for off-session use succeeded with this PaymentMethod: what lets
-    Stripe charge a "authenticate unless set up" card off-session without the buyer."""
+    """Whether this PaymentMethod was set up for off-session use: a SetupIntent with usage
+    off_session, or a payment with setup_future_usage off_session (Checkout in payment mode),
+    succeeded with it. That is what lets Stripe charge a "authenticate unless set up" card
+    off-session without the buyer."""
     return any(
-        key.startswith("setup_intent:")
+        (
+            (key.startswith("setup_intent:") and intent.usage == "off_session")
+            or (key.startswith("payment_intent:") and intent.setup_future_usage == "off_session")
+        )
         and intent.payment_method == method.id
         and intent.status == "succeeded"
-        and intent.usage == "off_session"
         for key, intent in resources.store.items()
     )
 

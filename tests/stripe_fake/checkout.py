@@ -4,7 +4,10 @@ A `CheckoutSession` is a localstripe `StripeObject`: it lives in localstripe's `
 itself with `_export()`, and pays through localstripe's own `PaymentMethod`, `PaymentIntent` and
 `Charge`, so the rest of localstripe (refunds, events, balance transactions) sees real objects.
 In `setup` mode it charges nothing: it saves the card through localstripe's `SetupIntent`,
-attached to a `Customer`, for an off-session charge later (see payment_intents.py).
+attached to a `Customer`, for an off-session charge later (see payment_intents.py). In
+`payment` mode with `payment_intent_data[setup_future_usage]` it charges the card and saves it
+too, as Stripe does: the PaymentIntent records setup_future_usage and the card is attached to
+the session's customer, if it has or gets one.
 Following localstripe's convention, every method that is not a field of the exported object
 starts with an underscore, and constructors raise all their `UserError`s before storing.
 """
@@ -66,7 +69,7 @@ TEST_IBAN = "DE89370400440532013000"
 
 
 def _error(message, param=None, code="parameter_invalid", status=400):
-    contents = {"code": code}
+    contents = {"code": code} if code else {}
     if param:
         contents["param"] = param
     return UserError(status, message, contents)
@@ -174,6 +177,33 @@ def _check_setup_params(currency, setup_intent_data, **payment_only):
         )
 
 
+SETUP_FUTURE_USAGE = ("off_session", "on_session")
+
+
+def _check_payment_intent_data(data):
+    """Payment mode: the PaymentIntent parameters this fake implements, `metadata` and
+    `setup_future_usage` (one of Stripe's two values). Anything else Stripe accepts here is
+    refused rather than silently ignored, so the shop never relies on something untested."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise _error("Invalid object", "payment_intent_data")
+    unsupported = sorted(set(data) - {"metadata", "setup_future_usage"})
+    if unsupported:
+        raise _error(
+            "This fake supports only `metadata` and `setup_future_usage` in payment_intent_data.",
+            f"payment_intent_data[{unsupported[0]}]",
+        )
+    usage = data.get("setup_future_usage")
+    if usage is not None and usage not in SETUP_FUTURE_USAGE:
+        raise _error(
+            "Invalid payment_intent_data[setup_future_usage]: must be one of on_session or "
+            "off_session",
+            "payment_intent_data[setup_future_usage]",
+        )
+    return data
+
+
 class Declined(Exception):
     pass
 
@@ -260,6 +290,7 @@ class CheckoutSession(StripeObject):
                 raise _error(
                     "You can not pass `setup_intent_data` in `payment` mode.", "setup_intent_data"
                 )
+            payment_intent_data = _check_payment_intent_data(payment_intent_data)
             items = _parse_line_items(line_items)
             if currency is not None and str(currency).lower() != items[0]["currency"]:
                 raise _error("`currency` must match the line items' currency.", "currency")
@@ -341,6 +372,7 @@ class CheckoutSession(StripeObject):
         self.collected_information = None
         self._rates = rates
         self._intent_metadata = (payment_intent_data or {}).get("metadata") or {}
+        self._setup_future_usage = (payment_intent_data or {}).get("setup_future_usage")
         self._setup_intent_data = setup_intent_data or {}
         self._items = [LineItem(**item) for item in items]
 
@@ -406,6 +438,7 @@ class CheckoutSession(StripeObject):
         intent._confirm(on_failure_now=intent._report_failure)
         if intent.status == "requires_action":  # a 3-D Secure card: the buyer passes
             PaymentIntent._api_authenticate(intent.id, intent.client_secret, success=True)
+        self._save_for_later(method)
         self._complete(details, payment_intent=intent, paid=True)
 
     def _pay_by_bank_transfer(self, details):
@@ -419,6 +452,7 @@ class CheckoutSession(StripeObject):
         charge = Charge(amount=intent.amount, currency=intent.currency, source=method.id)
         charge.payment_intent = intent.id
         intent.latest_charge = charge
+        self._save_for_later(method)  # with a mandate, as Stripe does for SEPA
         self._complete(details, payment_intent=intent, paid=False)
 
     def _save_card(self, number, details):
@@ -458,13 +492,23 @@ class CheckoutSession(StripeObject):
         return self.customer
 
     def _new_intent(self, method, customer):
-        return PaymentIntent(
+        intent = PaymentIntent(
             amount=self.amount_total,
             currency=self.currency,
             customer=customer,
             payment_method=method.id,
             metadata=dict(self._intent_metadata),
         )
+        intent.setup_future_usage = self._setup_future_usage
+        return intent
+
+    def _save_for_later(self, method):
+        """Payment mode with setup_future_usage: once the payment is confirmed, Checkout
+        attaches the PaymentMethod to the session's customer, if there is one. Without a
+        customer it stays unattached, reusable through the session's PaymentIntent."""
+        if self._setup_future_usage and self.customer:
+            PaymentMethod._api_attach(method.id, customer=self.customer)
+            self._emit("payment_method.attached", method)
 
     def _complete(self, details, payment_intent=None, paid=False, setup_intent=None):
         self.status = "complete"

@@ -8,6 +8,10 @@ off-session attempt with a 402 card_error carrying `code`, `decline_code`, the `
 cleared and the reason in `last_payment_error`), and stripe-python raises it as
 `stripe.CardError`. This module answers off-session creates that way; creates without
 `off_session` still go to localstripe unchanged.
+
+Every PaymentIntent exports `setup_future_usage` (null unless a Checkout Session in payment
+mode set it), as Stripe's do, and a card that paid once unattached and without
+setup_future_usage cannot be charged again, as on Stripe.
 """
 
 from localstripe import resources
@@ -24,6 +28,10 @@ from localstripe.resources import (
 from tests.stripe_fake import cards
 from tests.stripe_fake.checkout import _error, _retrieve, server
 
+# A class attribute, so localstripe's _export (which reads dir()) includes it for every
+# PaymentIntent, whoever created it; Checkout sets it per instance.
+PaymentIntent.setup_future_usage = None
+
 
 def _off_session(value):
     """Stripe's `off_session`: a boolean, or the older "one_off" / "recurring"."""
@@ -33,6 +41,19 @@ def _off_session(value):
     if value is not None and not isinstance(value, bool):
         raise _error("Invalid boolean: off_session", "off_session")
     return bool(value)
+
+
+def _used_up(method):
+    """Whether `method` already paid a PaymentIntent without being saved for later use: not
+    attached to a customer and that PaymentIntent had no setup_future_usage. Stripe refuses
+    to use such a PaymentMethod again."""
+    return method.customer is None and any(
+        key.startswith("payment_intent:")
+        and intent.payment_method == method.id
+        and intent.status in ("succeeded", "processing", "requires_capture")
+        and not intent.setup_future_usage
+        for key, intent in resources.store.items()
+    )
 
 
 class OffSessionPaymentIntent(PaymentIntent):
@@ -59,6 +80,15 @@ class OffSessionPaymentIntent(PaymentIntent):
                 f"The provided PaymentMethod {method.id} is attached to customer "
                 f"{method.customer}: pass that customer to charge it.",
                 "payment_method",
+            )
+        if _used_up(method):
+            raise _error(
+                "The provided PaymentMethod was previously used with a PaymentIntent without "
+                "Customer attachment, shared with a connected account without Customer "
+                "attachment, or was detached from a Customer. It may not be used again. To use "
+                "a PaymentMethod multiple times, you must attach it to a Customer first.",
+                "payment_method",
+                code=None,
             )
         # Validates the rest (amount, currency, metadata; unknown parameters are a 400) before
         # storing anything.

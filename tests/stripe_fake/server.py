@@ -146,7 +146,7 @@ class FakeStripe:
     `deliveries` lists (event type, HTTP status) for every webhook delivery attempted, in order;
     the status is None when the receiver could not be reached."""
 
-    def __init__(self, host="127.0.0.1", webhook_delay=0.05):
+    def __init__(self, host="127.0.0.1", webhook_delay=0.05, port=0):
         global _active
         with _lock:
             if _active is not None:
@@ -157,7 +157,7 @@ class FakeStripe:
         self._pending = set()
         self._webhook_ids = itertools.count(1)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind((host, 0))  # IPv4 only, a free port chosen by the kernel
+        sock.bind((host, port))  # IPv4 only; port 0: a free port chosen by the kernel
         self.api_base = f"http://{host}:{sock.getsockname()[1]}"
         checkout.CheckoutSession._api_base = self.api_base
         self._loop = asyncio.new_event_loop()
@@ -210,7 +210,8 @@ class FakeStripe:
         `city`, `postal_code`, `country`, `email`, `method="bank_transfer"`; the page's defaults
         fill the rest) and return the success URL it redirects to. Raises FakeStripeError with
         the page's status if it did not redirect, e.g. 402 for a declined card. For a setup-mode
-        session this saves the card; `save_card` says so."""
+        session this saves the card; `save_card` says so. A payment-mode session with
+        payment_intent_data[setup_future_usage] charges the card and saves it too."""
         status, headers, body = self._http("POST", f"/pay/{session_id}", fields)
         if status != 303:
             raise FakeStripeError(f"payment page answered {status}: {body.decode()}")

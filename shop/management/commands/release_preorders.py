@@ -6,8 +6,9 @@ from shop.models import Product
 
 class Command(BaseCommand):
     help = (
-        "Release day for one product: charge every saved card off-session and email payment "
-        "links to the rest. Safe to run again; nobody is charged twice."
+        "Release day for one product: put it on sale, email payment links to reserved "
+        "pre-orders and queue a charge for every saved card (the task worker makes them). "
+        "Safe to run again; nobody is charged twice."
     )
 
     def add_arguments(self, parser):
@@ -18,11 +19,13 @@ class Command(BaseCommand):
             item = Product.objects.get(slug=product)
         except Product.DoesNotExist as exc:
             raise CommandError(f"No product with the slug {product!r}.") from exc
-
-        def progress(number, total, preorder):
-            self.stdout.write(
-                f"[{number}/{total}] {preorder.reference}: {preorder.get_status_display()}"
-            )
-
-        summary = preorders.release(item, progress=progress)
+        try:
+            summary = preorders.release(item)
+        except preorders.ReleaseError as error:
+            raise CommandError(error.message) from error
         self.stdout.write(self.style.SUCCESS(f"Released {item.title}: {summary}."))
+        progress = preorders.release_progress(item)
+        self.stdout.write(
+            f"Now: {progress['charging']} card(s) still to charge, {progress['needs_buyer']} "
+            f"waiting for the buyer, {progress['paid']} paid."
+        )

@@ -4,8 +4,11 @@ from shop.emails import send_pending_emails
 
 
 class Command(BaseCommand):
-    help = "Send order emails that could not be sent before (e.g. while SMTP was down)."
+    help = (
+        "Send every order and pre-order email that is due and has not gone "
+        "(e.g. while SMTP was down); run it from cron every few minutes."
+    )
 
     def handle(self, *args, **options):
-        seen = send_pending_emails()
-        self.stdout.write(f"Checked {seen} orders with emails outstanding.")
+        tried = send_pending_emails()
+        self.stdout.write(f"Tried {tried} emails still due.")

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from shop.checkout import settle_stale_checkouts
+from shop.settlement import settle_stale_checkouts
 
 
 class Command(BaseCommand):
