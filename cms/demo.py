@@ -357,6 +357,14 @@ STANDARD_PAGES = [
                 "Send anything back unused within 30 days for a full refund. Write to us first "
                 "at shop@quire.localhost and we will tell you where to send it.",
             ),
+            _heading("Your right to cancel"),
+            _p(
+                "Buying online, you may cancel an order without giving a reason within 14 days "
+                "of the day it reaches you (Consumer Contracts Regulations 2013). Tell us by "
+                "email; we refund the price and the standard delivery within 14 days of getting "
+                "the goods back. A pre-order can be cancelled at any time before it is posted, "
+                "from the link in its confirmation email.",
+            ),
         ],
     },
 ]
@@ -714,6 +722,9 @@ def load_demo_site() -> dict[str, int]:
             "UK delivery from £2.95 (£4.95 for a larger parcel)."
         )
         details.returns_note = "Not right? Send it back unused within 30 days for a full refund."
+        details.save()
+    if details.terms_page_id is None:  # demo sites loaded before checkout linked the terms
+        details.terms_page = standard["terms"]
         details.save()
 
     created["images"] = image_model.objects.count() - images_before

@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from cms import pagecache, sitedata
+from cms import pagecache
 from shop import basket as baskets
 from shop import (
     checkout,
@@ -26,7 +26,7 @@ from shop import (
     shipping,
 )
 from shop.forms import PreOrderAddressForm
-from shop.models import Order, PreOrder, PreOrderFormPage, Product, ShopDetails
+from shop.models import Order, PreOrder, PreOrderFormPage, Product
 from shop.money import decimal_amount
 
 # The shop page's lede, and its description for search engines and shared links.
@@ -43,7 +43,6 @@ def product_list(request: HttpRequest) -> HttpResponse:
         {
             "products": products,
             "description": SHOP_DESCRIPTION,
-            "shop_details": sitedata.site_setting(ShopDetails, request),
         },
     )
 
@@ -63,7 +62,6 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "product": product,
             "product_jsonld": product_structured_data(request, product),
-            "shop_details": sitedata.site_setting(ShopDetails, request),
         },
     )
 

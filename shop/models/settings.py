@@ -1,6 +1,8 @@
 """What the shop says about itself: in every email, its logo, where buyers write to, its postal
 address (a distance seller must give one) and its returns and privacy pages; on the shop and
-product pages, a line each on delivery and returns."""
+product pages, a line each on delivery and returns; at the basket's checkout and on the
+Pre-Order Form, links to its terms, delivery and returns, and privacy pages (a UK distance
+seller must give them before the buyer pays)."""
 
 from __future__ import annotations
 
@@ -27,11 +29,29 @@ class ShopDetails(BaseSiteSetting):
     postal_address = models.TextField(
         blank=True, help_text="The shop's postal address, one line per line, for email footers."
     )
+    terms_page = models.ForeignKey(
+        "wagtailcore.Page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Your terms of sale.",
+    )
     returns_page = models.ForeignKey(
-        "wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "wagtailcore.Page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Delivery times and costs, returns, and the 14-day right to cancel.",
     )
     privacy_page = models.ForeignKey(
-        "wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "wagtailcore.Page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="What you keep about buyers, why, and who else sees it (Stripe, the post).",
     )
     delivery_note = models.CharField(
         max_length=160,
@@ -52,8 +72,10 @@ class ShopDetails(BaseSiteSetting):
             [FieldPanel("contact_email"), FieldPanel("postal_address")], heading="Contact"
         ),
         MultiFieldPanel(
-            [FieldPanel("returns_page"), FieldPanel("privacy_page")],
-            heading="Linked from every email",
+            [FieldPanel("terms_page"), FieldPanel("returns_page"), FieldPanel("privacy_page")],
+            heading="Legal pages",
+            help_text="Linked before paying (the basket and the Pre-Order Form); the returns "
+            "and privacy pages also from every email.",
         ),
         MultiFieldPanel(
             [FieldPanel("delivery_note"), FieldPanel("returns_note")],
@@ -66,9 +88,14 @@ class ShopDetails(BaseSiteSetting):
         verbose_name_plural = "shop details"
 
     def prepare_for_cache(self) -> ShopDetails:
-        """The returns page's address is resolved now, so the cached copy the shop pages read
-        (cms.sitedata) costs no query."""
+        """The legal pages' addresses are resolved now, so the cached copy the shop pages read
+        (cms.sitedata) costs no query. A page that is not live is left out."""
         page = self.returns_page
         shown = page is not None and page.live
         self.returns_url, self.returns_title = (page.url, page.title) if shown else ("", "")
+        self.legal_links = [
+            (page.title, page.url)
+            for page in (self.terms_page, self.returns_page, self.privacy_page)
+            if page is not None and page.live
+        ]
         return self

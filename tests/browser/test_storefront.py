@@ -118,6 +118,23 @@ def test_on_a_phone_basket_names_take_one_or_two_lines_not_a_word_a_line(demo_si
     context.close()
 
 
+def test_before_paying_a_shopper_reads_the_right_to_cancel(demo_site, fake_stripe, browser):
+    context = browser.new_context(**DESKTOP)
+    page = context.new_page()
+    add_from_the_shop(page, demo_site, "Dirty Old Town tote bag")
+    pay = page.locator(".checkout-form")
+    expect(pay.get_by_role("link")).to_have_text(["Terms", "Delivery and returns", "Privacy"])
+
+    pay.get_by_role("link", name="Delivery and returns").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delivery and returns")
+    expect(page.get_by_role("heading", name="Your right to cancel")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("within 14 days of the day it reaches you")
+    page.go_back()
+    expect(page.get_by_role("button", name="securely with Stripe")).to_be_enabled()
+    context.close()
+
+
 def test_on_a_phone_the_basket_controls_are_full_size(demo_site, fake_stripe, browser):
     context = browser.new_context(**PHONE)
     page = context.new_page()

@@ -1,5 +1,6 @@
 """What a shopper sees on the shop, product and basket pages: cards that can be bought from,
-one word for each state, delivery and returns notes, every picture reachable, thumbnails."""
+one word for each state, delivery and returns notes, the legal pages before paying, every
+picture reachable, thumbnails."""
 
 import pytest
 from bs4 import BeautifulSoup
@@ -124,6 +125,53 @@ def test_delivery_and_returns_notes_come_from_the_shop_details(client, home, com
             "Send it back within 30 days. Delivery and returns",
         ]
         assert notes.a["href"] == returns.url
+
+
+def legal_pages(home, commit) -> list:
+    """Terms, delivery and returns, and privacy pages, set in the shop details."""
+    pages = [
+        StandardPageFactory(parent=home, title=title, slug=slug)
+        for title, slug in [
+            ("Terms", "terms"),
+            ("Delivery and returns", "returns"),
+            ("Privacy", "privacy"),
+        ]
+    ]
+    details = ShopDetails.for_site(home.get_site())
+    details.terms_page, details.returns_page, details.privacy_page = pages
+    commit(details.save)
+    return pages
+
+
+def test_the_basket_links_the_legal_pages_beside_the_pay_button(client, home, commit, settings):
+    settings.STRIPE_SECRET_KEY = "sk_test_quire"  # payments set up, so the pay button shows
+    product = ProductFactory(title="Tote", stock=5)
+    client.post(
+        reverse("shop:basket_add"), {"product": product.pk, "quantity": "1", "price": product.price}
+    )
+    assert soup(client.get(reverse("shop:basket"))).select(".legal-links") == []
+    terms, returns, privacy = legal_pages(home, commit)
+
+    links = soup(client.get(reverse("shop:basket"))).select_one(".checkout-form .legal-links")
+
+    assert links.get_text(" ", strip=True) == (
+        "Before you pay, please read Terms , Delivery and returns and Privacy ."
+    )
+    assert [a["href"] for a in links.select("a")] == [terms.url, returns.url, privacy.url]
+
+
+def test_the_pre_order_form_links_the_legal_pages_under_its_terms(client, home, commit):
+    PreOrderProductFactory(title="Dirty Old Town")
+    form_page = make_preorder_form_page(home)
+    terms, returns, privacy = legal_pages(home, commit)
+    commit(privacy.unpublish)  # a page readers cannot open is not linked
+
+    links = soup(client.get(form_page.url)).select_one(".terms .legal-links")
+
+    assert [a["href"] for a in links.select("a")] == [terms.url, returns.url]
+    assert links.get_text(" ", strip=True) == (
+        "Before you pay, please read Terms and Delivery and returns ."
+    )
 
 
 def test_a_product_page_links_every_picture_from_its_thumbnails(client, home):
