@@ -78,6 +78,11 @@ class ShopIdentity:
     privacy_url: str = ""
 
 
+def sender_domain() -> str:
+    """The domain emails are sent from, for their Message-IDs."""
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "quire.localhost"
+
+
 def page_url(page) -> str:
     """The page's address on the site's public address, or "" if it is not routable."""
     if page is None or not page.live:

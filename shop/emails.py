@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
@@ -300,8 +299,7 @@ def message_id(kind: str, row: Order | PreOrder | Refund) -> str:
     key = f"{kind}.{row.reference}.{row.pk}"
     if email.unsent is not None:
         key += f".{email.sent_value(row)}"
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "quire.localhost"
-    return f"<{key}@{domain}>"
+    return f"<{key}@{email_content.sender_domain()}>"
 
 
 def message(

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import Task
 
-from shop import emails
+from shop import emails, stock_alerts
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +70,12 @@ def _retry_unless(sent: bool, email_task: Task, args: list[Any], attempt: int) -
 def send_email(kind: str, pk: int, attempt: int = 1) -> None:
     """Send one email of the registry (shop/emails.py `EMAILS`) for one order or pre-order."""
     _retry_unless(emails.send(kind, pk), send_email, [kind, pk], attempt)
+
+
+@task(priority=EMAIL_PRIORITY)
+def send_low_stock_alert(product_pk: int, attempt: int = 1) -> None:
+    """Tell the shop a product has fallen to its low-stock threshold (shop/stock_alerts.py)."""
+    _retry_unless(stock_alerts.send(product_pk), send_low_stock_alert, [product_pk], attempt)
 
 
 # The tasks each email had before the registry. Tasks queued under these names before a deploy

@@ -93,7 +93,12 @@ class ProductQuerySet(models.QuerySet):
         `shop.live_figures`, so a sale on launch day leaves the page cache full."""
         if not changes.keys() <= LIVE_FIELDS:
             raise ValueError(f"Only {sorted(LIVE_FIELDS)} change without retiring pages.")
-        return self.update(**changes)
+        from shop import stock_alerts  # it sends email, whose content reads these models
+
+        updated = self.update(**changes)
+        if "stock" in changes:
+            stock_alerts.stock_changed(self)
+        return updated
 
 
 class ProductTitlePanel(TitleFieldPanel):
@@ -140,6 +145,13 @@ class Product(index.Indexed, ClusterableModel):
     stock = models.PositiveIntegerField(
         null=True, blank=True, help_text="Units left to sell. Leave empty for unlimited."
     )
+    low_stock_threshold = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Email the shop once when sales bring the stock down to this many. "
+        "Empty: no alert.",
+    )
+    low_stock_alerted_at = models.DateTimeField(null=True, blank=True, editable=False)
     per_order_limit = models.PositiveSmallIntegerField(
         default=10,
         validators=[MinValueValidator(1)],
@@ -194,7 +206,13 @@ class Product(index.Indexed, ClusterableModel):
             [
                 FieldRowPanel([FieldPanel("price"), FieldPanel("currency")]),
                 FieldRowPanel([FieldPanel("status"), FieldPanel("release_date")]),
-                FieldRowPanel([FieldPanel("stock"), FieldPanel("per_order_limit")]),
+                FieldRowPanel(
+                    [
+                        FieldPanel("stock"),
+                        FieldPanel("low_stock_threshold"),
+                        FieldPanel("per_order_limit"),
+                    ]
+                ),
                 FieldRowPanel([FieldPanel("format"), FieldPanel("shipping_class")]),
             ],
             "Selling",
@@ -233,6 +251,15 @@ class Product(index.Indexed, ClusterableModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs):
+        # Restocked above the threshold (or the alert turned off): the next fall alerts again.
+        threshold, stock = self.low_stock_threshold, self.stock
+        if threshold is None or stock is None or (isinstance(stock, int) and stock > threshold):
+            self.low_stock_alerted_at = None
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "low_stock_alerted_at"}
+        super().save(*args, **kwargs)
 
     def clean(self):
         super().clean()

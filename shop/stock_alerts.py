@@ -1,0 +1,97 @@
+"""One email to the shop when a product's stock falls to its low-stock threshold.
+
+A product with a threshold (set on its admin form) is *due* an alert while its stock is at or
+below the threshold and no alert has been recorded. A sale that takes the stock down
+(`ProductQuerySet.update_what_is_left`) queues the alert's task for when its transaction
+commits; the task sends it under the product's row lock and records it, so two sales crossing
+the line at once send one email, and `manage.py send_order_emails` sends any that could not go
+(SMTP down). Only staff saving the product with its stock above the threshold (a restock)
+re-arms the alert: units coming back from abandoned checkouts do not, or a product hovering
+at the line would email the shop at every abandoned checkout.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from shop import email_content
+
+logger = logging.getLogger(__name__)
+
+DUE = Q(
+    low_stock_threshold__isnull=False,
+    stock__isnull=False,
+    stock__lte=F("low_stock_threshold"),
+    low_stock_alerted_at__isnull=True,
+)
+
+
+def stock_changed(products: QuerySet) -> None:
+    """After an update of `products`' stock, queue the alert of those now due (sent once the
+    transaction commits; a rolled-back sale alerts nobody)."""
+    from shop import tasks
+
+    for pk in products.filter(DUE).values_list("pk", flat=True):
+        tasks.enqueue_on_commit(tasks.send_low_stock_alert, pk)
+
+
+def message(product) -> EmailMessage:
+    shop = email_content.shop_identity()
+    context = {
+        "product": product,
+        "shop": shop,
+        "edit_url": email_content.absolute(
+            reverse("wagtailsnippets_shop_product:edit", args=[product.pk])
+        ),
+        "product_url": email_content.absolute(product.get_absolute_url()),
+    }
+    return EmailMessage(
+        subject=f"Running low: {product.title} ({product.stock} left)",
+        body=email_content.finish_text(
+            render_to_string("shop/emails/staff_low_stock.txt", context, using="text")
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[settings.SHOP_STAFF_EMAIL],
+        # The same id if a crash sends it twice, so the mail client shows one message.
+        headers={
+            "Message-ID": f"<low-stock.{product.pk}.{product.stock}"
+            f"@{email_content.sender_domain()}>"
+        },
+    )
+
+
+def send(pk: int) -> bool:
+    """Send the alert for one product if it is still due; False when it could not be sent
+    and must be tried again. Sent inside the row lock, as the order emails are
+    (shop/emails.py), so a second run waits and then finds it recorded."""
+    from shop.models import Product
+
+    with transaction.atomic():
+        product = Product.objects.select_for_update().filter(DUE, pk=pk).first()
+        if product is None:
+            return True
+        try:
+            message(product).send()
+        except Exception:  # SMTP down, refused, timed out: stays due, tried again later
+            logger.exception("Could not send the low-stock alert for %s", product.title)
+            return False
+        Product.objects.filter(pk=pk).update(low_stock_alerted_at=timezone.now())
+    return True
+
+
+def send_pending() -> int:
+    """Send every alert that is due; returns how many were tried."""
+    from shop.models import Product
+
+    pks = list(Product.objects.filter(DUE).values_list("pk", flat=True))
+    for pk in pks:
+        send(pk)
+    return len(pks)
