@@ -46,6 +46,7 @@ from django.utils.crypto import salted_hmac
 
 from shop.emails import EMAILS
 from shop.models import (
+    BackInStockRequest,
     Basket,
     BuyerDataRequest,
     Order,
@@ -127,6 +128,7 @@ class Holding:
     refunds: list[Refund]
     payment_events: list[PaymentEvent]
     baskets: list[Basket]
+    back_in_stock: list[BackInStockRequest]
 
     @property
     def counts(self) -> dict[str, int]:
@@ -136,11 +138,12 @@ class Holding:
             "refunds": len(self.refunds),
             "payment events": len(self.payment_events),
             "baskets": len(self.baskets),
+            "back-in-stock requests": len(self.back_in_stock),
         }
 
     @property
     def is_empty(self) -> bool:
-        return not (self.orders or self.preorders or self.payment_events)
+        return not (self.orders or self.preorders or self.payment_events or self.back_in_stock)
 
 
 def find(email: str, *, lock: bool = False) -> Holding:
@@ -173,6 +176,11 @@ def find(email: str, *, lock: bool = False) -> Holding:
         payment_events=list(events.order_by("received_at", "pk")),
         baskets=list(
             Basket.objects.filter(orders__in=order_pks).distinct().prefetch_related("lines")
+        ),
+        back_in_stock=list(
+            BackInStockRequest.objects.filter(email__iexact=email)
+            .select_related("product")
+            .order_by("pk")
         ),
     )
 
@@ -299,6 +307,16 @@ def export_document(holding: Holding) -> dict[str, Any]:
             }
             for basket in holding.baskets
         ],
+        "back_in_stock_requests": [
+            {
+                "product": wish.product.title,
+                "asked": wish.created_at,
+                "confirmed": wish.confirmed_at,
+                "told_it_is_back": wish.notified_at,
+                "stopped": wish.stopped_at,
+            }
+            for wish in holding.back_in_stock
+        ],
         "payment_events": [
             {
                 "stripe_event": event.stripe_event_id,
@@ -346,6 +364,7 @@ class ErasurePlan:
     delete_preorders: list[PreOrder] = field(default_factory=list)
     strip_events: list[PaymentEvent] = field(default_factory=list)
     delete_baskets: list[Basket] = field(default_factory=list)
+    delete_back_in_stock: list[BackInStockRequest] = field(default_factory=list)
     blockers: list[str] = field(default_factory=list)
     at_stripe: list[str] = field(default_factory=list)
 
@@ -366,6 +385,7 @@ class ErasurePlan:
             "pre-orders deleted": len(self.delete_preorders),
             "payment events stripped": len(self.strip_events),
             "baskets deleted": len(self.delete_baskets),
+            "back-in-stock requests deleted": len(self.delete_back_in_stock),
         }
 
     @property
@@ -385,6 +405,7 @@ class ErasurePlan:
                 ("dp", self.delete_preorders),
                 ("se", self.strip_events),
                 ("db", self.delete_baskets),
+                ("bs", self.delete_back_in_stock),
             ]
         }
         return hashlib.sha256(json.dumps([self.email, rows]).encode()).hexdigest()[:32]
@@ -439,6 +460,7 @@ def plan_erasure(holding: Holding) -> ErasurePlan:
     for basket in holding.baskets:
         if set(basket.orders.values_list("pk", flat=True)) <= ours:
             plan.delete_baskets.append(basket)
+    plan.delete_back_in_stock = list(holding.back_in_stock)  # no duty keeps a wish
     return plan
 
 
@@ -493,6 +515,7 @@ def _carry_out(plan: ErasurePlan) -> None:
     PreOrder.objects.filter(pk__in=[p.pk for p in plan.delete_preorders]).delete()
     Order.objects.filter(pk__in=[o.pk for o in plan.delete_orders]).delete()
     Basket.objects.filter(pk__in=[b.pk for b in plan.delete_baskets]).delete()
+    BackInStockRequest.objects.filter(pk__in=[w.pk for w in plan.delete_back_in_stock]).delete()
 
 
 def _erasure_outcome(plan: ErasurePlan) -> str:

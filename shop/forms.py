@@ -172,3 +172,23 @@ class PreOrderAddressForm(forms.Form):
         cleaned = super().clean()
         check_postcode(self, cleaned)
         return cleaned
+
+
+class BackInStockForm(forms.Form):
+    """ "Email me when it's back": an address, confirmed from the email it is sent."""
+
+    email = forms.EmailField(
+        label="Your email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": "Please enter your email address.",
+            "invalid": "Please enter a valid email address, like name@example.com.",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "post"
+        self.helper.add_input(Submit("submit", "Email me when it's back", css_class="button"))

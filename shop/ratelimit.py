@@ -56,3 +56,23 @@ def refuse_checkout(session_key: str | None, client_ip: str) -> str | None:
                 "minutes. Your basket is kept just as it is; please try again later."
             )
     return None
+
+
+def refuse_back_in_stock(client_ip: str, email: str) -> str | None:
+    """Count one "email me when it's back" request; the reason when the IP or the address has
+    used up its QUIRE_BACK_IN_STOCK_LIMIT_PER_*, else None."""
+    limits = [
+        ("back-in-stock-ip", client_ip, settings.QUIRE_BACK_IN_STOCK_LIMIT_PER_IP),
+        (
+            "back-in-stock-email",
+            email.strip().lower(),
+            settings.QUIRE_BACK_IN_STOCK_LIMIT_PER_EMAIL,
+        ),
+    ]
+    for scope, key, (limit, window_seconds) in limits:
+        if not hit(scope, key, limit, window_seconds):
+            return (
+                "We have sent enough emails about this for now. If a confirmation reached you "
+                "already, its link still works; otherwise please try again tomorrow."
+            )
+    return None

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import Task
 
-from shop import emails, stock_alerts
+from shop import back_in_stock, emails, stock_alerts
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +76,13 @@ def send_email(kind: str, pk: int, attempt: int = 1) -> None:
 def send_low_stock_alert(product_pk: int, attempt: int = 1) -> None:
     """Tell the shop a product has fallen to its low-stock threshold (shop/stock_alerts.py)."""
     _retry_unless(stock_alerts.send(product_pk), send_low_stock_alert, [product_pk], attempt)
+
+
+@task(priority=EMAIL_PRIORITY)
+def send_back_in_stock_email(kind: str, request_pk: int, attempt: int = 1) -> None:
+    """Ask a shopper to confirm, or tell them the product is back (shop/back_in_stock.py)."""
+    sent = back_in_stock.send(kind, request_pk)
+    _retry_unless(sent, send_back_in_stock_email, [kind, request_pk], attempt)
 
 
 # The tasks each email had before the registry. Tasks queued under these names before a deploy

@@ -9,6 +9,13 @@ app_name = "shop"
 urlpatterns = [
     path("", views.product_list, name="index"),
     path("products/<slug:slug>/", views.product_detail, name="product"),
+    path("products/<slug:slug>/back-in-stock/", views.back_in_stock_ask, name="back_in_stock"),
+    path(
+        "back-in-stock/<slug:token>/confirm/",
+        views.back_in_stock_confirm,
+        name="back_in_stock_confirm",
+    ),
+    path("back-in-stock/<slug:token>/stop/", views.back_in_stock_stop, name="back_in_stock_stop"),
     path("basket/", views.basket_detail, name="basket"),
     path("basket/count/", views.basket_count, name="basket_count"),
     path("basket/add/", views.basket_add, name="basket_add"),

@@ -11,11 +11,11 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cms import pagecache
-from shop import basket as baskets
 from shop import (
+    back_in_stock,
     checkout,
     live_figures,
     payments,
@@ -25,8 +25,9 @@ from shop import (
     settlement,
     shipping,
 )
-from shop.forms import PreOrderAddressForm
-from shop.models import Order, PreOrder, PreOrderFormPage, Product
+from shop import basket as baskets
+from shop.forms import BackInStockForm, PreOrderAddressForm
+from shop.models import BackInStockRequest, Order, PreOrder, PreOrderFormPage, Product
 from shop.money import decimal_amount
 
 # The shop page's lede, and its description for search engines and shared links.
@@ -393,3 +394,58 @@ def preorder_pay(request: HttpRequest, reference: str, token: str) -> HttpRespon
     except preorders.PreOrderError as error:
         messages.error(request, error.message)
         return redirect(preorder.get_absolute_url())
+
+
+# Back in stock ------------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def back_in_stock_ask(request: HttpRequest, slug: str) -> HttpResponse:
+    """ "Email me when it's back" for a sold-out product (a per-visitor page, never cached,
+    so its form carries its own CSRF token)."""
+    product = get_object_or_404(Product.objects.visible(), slug=slug)
+    if not product.may_come_back:
+        raise Http404("Only a product on sale can be waited for.")
+    form = BackInStockForm(request.POST or None)
+    asked = False
+    if request.method == "POST" and form.is_valid() and not product.can_be_added_to_basket:
+        email = form.cleaned_data["email"]
+        refusal = ratelimit.refuse_back_in_stock(ratelimit.client_ip(request), email)
+        if refusal:
+            form.add_error(None, refusal)
+        else:
+            back_in_stock.ask(product, email)
+            asked = True
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(
+        request,
+        "shop/back_in_stock.html",
+        {"product": product, "form": form, "asked": asked},
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def back_in_stock_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The confirmation link. Opening it only shows a button: mail scanners open links, and
+    nobody should be signed up by one."""
+    found = BackInStockRequest.objects.select_related("product").filter(token=token).first()
+    if found is None:
+        raise Http404("This link is not one we sent.")
+    if request.method == "POST":
+        found = back_in_stock.confirm(token)
+    return render(request, "shop/back_in_stock_confirm.html", {"wish": found})
+
+
+@csrf_exempt  # the token is the secret; mail clients' one-click unsubscribe posts without one
+@never_cache
+@require_http_methods(["GET", "POST"])
+def back_in_stock_stop(request: HttpRequest, token: str) -> HttpResponse:
+    found = BackInStockRequest.objects.select_related("product").filter(token=token).first()
+    if found is None:
+        raise Http404("This link is not one we sent.")
+    if request.method == "POST":
+        found = back_in_stock.stop(token)
+    return render(request, "shop/back_in_stock_stop.html", {"wish": found})

@@ -497,6 +497,10 @@ QUIRE_PREORDER_LIMIT_PER_EMAIL = env_rate("QUIRE_PREORDER_LIMIT_PER_EMAIL", "5/3
 # so one visitor must not be able to hold it all by starting checkout again and again.
 QUIRE_CHECKOUT_LIMIT_PER_SESSION = env_rate("QUIRE_CHECKOUT_LIMIT_PER_SESSION", "10/3600")
 QUIRE_CHECKOUT_LIMIT_PER_IP = env_rate("QUIRE_CHECKOUT_LIMIT_PER_IP", "30/3600")
+# "Email me when it's back" requests, per client IP and per address: each sends an email to
+# the address given, so neither a script nor a prankster can use the shop to flood an inbox.
+QUIRE_BACK_IN_STOCK_LIMIT_PER_IP = env_rate("QUIRE_BACK_IN_STOCK_LIMIT_PER_IP", "10/3600")
+QUIRE_BACK_IN_STOCK_LIMIT_PER_EMAIL = env_rate("QUIRE_BACK_IN_STOCK_LIMIT_PER_EMAIL", "3/86400")
 # How many reverse proxies in front of the app append the address they saw to X-Forwarded-For:
 # the per-IP limits count the client address the first of them saw. 0: REMOTE_ADDR, and
 # X-Forwarded-For (which anyone can send) is ignored.

@@ -1,3 +1,4 @@
+from shop.models.back_in_stock import BackInStockRequest
 from shop.models.basket import Basket, BasketLine
 from shop.models.buyer_data import BuyerDataRequest
 from shop.models.catalogue import PreOrderChargeMode, Product, ProductImage
@@ -8,6 +9,7 @@ from shop.models.refunds import Refund, RefundLine
 from shop.models.settings import ShopDetails
 
 __all__ = [
+    "BackInStockRequest",
     "Basket",
     "BasketLine",
     "BuyerDataRequest",

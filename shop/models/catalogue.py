@@ -93,11 +93,12 @@ class ProductQuerySet(models.QuerySet):
         `shop.live_figures`, so a sale on launch day leaves the page cache full."""
         if not changes.keys() <= LIVE_FIELDS:
             raise ValueError(f"Only {sorted(LIVE_FIELDS)} change without retiring pages.")
-        from shop import stock_alerts  # it sends email, whose content reads these models
+        from shop import back_in_stock, stock_alerts  # they send email about these models
 
         updated = self.update(**changes)
         if "stock" in changes:
             stock_alerts.stock_changed(self)
+            back_in_stock.product_may_be_back(self)
         return updated
 
 
@@ -260,6 +261,9 @@ class Product(index.Indexed, ClusterableModel):
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "low_stock_alerted_at"}
         super().save(*args, **kwargs)
+        from shop import back_in_stock
+
+        back_in_stock.product_may_be_back(Product.objects.filter(pk=self.pk))
 
     def clean(self):
         super().clean()
@@ -309,6 +313,14 @@ class Product(index.Indexed, ClusterableModel):
     @property
     def is_sold_out(self) -> bool:
         return self.status == self.Status.SOLD_OUT or self.stock == 0
+
+    @property
+    def may_come_back(self) -> bool:
+        """Sold out, or on sale with stock that can run out: a shopper may ask to be told when
+        it can be bought again (pre-orders and hidden products have nothing to wait for)."""
+        return self.status == self.Status.SOLD_OUT or (
+            self.status == self.Status.ON_SALE and self.stock is not None
+        )
 
     @property
     def is_on_offer(self) -> bool:

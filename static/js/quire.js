@@ -155,6 +155,10 @@
           var figure = products[control.getAttribute("data-live-buy")];
           if (figure) offer(control, figure);
         });
+        document.querySelectorAll("[data-live-sold-out]").forEach(function (element) {
+          var figure = products[element.getAttribute("data-live-sold-out")];
+          if (figure && element.hidden !== figure.canBuy) element.hidden = figure.canBuy;
+        });
         tokens.forEach(function (input) { input.value = data.csrfToken; });
         slots.forEach(function (slot) {
           slot.textContent = data.count > 0 ? String(data.count) : "";

@@ -40,7 +40,7 @@ def test_editor_adds_a_product_with_pictures_and_a_shopper_buys_it(
         page.get_by_role("button", name="Add Gallery").click()
         choose_image(page, page.locator(f"#inline_child_gallery_images-{number}"), title)
     page.get_by_role("textbox", name="Price*").fill("18.50")
-    page.get_by_role("spinbutton", name="Stock").fill("5")
+    page.get_by_role("spinbutton", name="Stock", exact=True).fill("5")
     page.get_by_role("combobox", name="Status*").select_option(label="On sale")
     page.get_by_role("button", name="Save").first.click()
     expect(page.locator(".messages")).to_contain_text("Canal Walks: Second Edition")
