@@ -134,7 +134,6 @@ def message(kind: str, request: BackInStockRequest) -> EmailMessage:
             "List-Unsubscribe": f"<{stop_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
-    headers["Message-ID"] = f"<back-in-stock.{kind}.{request.pk}@{email_content.sender_domain()}>"
     return EmailMessage(
         subject=subject,
         body=email_content.finish_text(

@@ -94,7 +94,7 @@ class PreOrderForm(forms.Form):
             self.initial.setdefault("product", products[0].pk)
         self.helper = FormHelper()
         self.helper.form_method = "post"
-        self.helper.form_class = "preorder-form"
+        self.helper.form_class = "shop-form preorder-form"
         self.helper.layout = Layout(
             Fieldset("Your pre-order", "product", Field("quantity", css_class="quantity-input")),
             Fieldset(
@@ -165,7 +165,7 @@ class PreOrderAddressForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_method = "post"
-        self.helper.form_class = "preorder-form"
+        self.helper.form_class = "shop-form"
         self.helper.add_input(Submit("submit", "Save the new address", css_class="button"))
 
     def clean(self):
@@ -191,4 +191,5 @@ class BackInStockForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_method = "post"
+        self.helper.form_class = "shop-form"
         self.helper.add_input(Submit("submit", "Email me when it's back", css_class="button"))

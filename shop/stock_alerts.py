@@ -60,11 +60,6 @@ def message(product) -> EmailMessage:
         ),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[settings.SHOP_STAFF_EMAIL],
-        # The same id if a crash sends it twice, so the mail client shows one message.
-        headers={
-            "Message-ID": f"<low-stock.{product.pk}.{product.stock}"
-            f"@{email_content.sender_domain()}>"
-        },
     )
 
 
