@@ -36,7 +36,9 @@ class PolicyWatch:
         self.context.add_init_script(RECORD_VIOLATIONS)
         self.context.route("**/*", self._keep_on_loopback)
         self.page = self.context.new_page()
-        self.page.set_default_timeout(10_000)
+        # A loaded CI machine renders a post in over a second; waits for the network to go
+        # quiet get room for a few of those.
+        self.page.set_default_timeout(20_000)
         self.violations: list[str] = []
         self.outside: list[str] = []
         self.page.on("console", self._console)
