@@ -24,6 +24,7 @@ from taggit.models import Tag
 from wagtail.images import get_image_model
 from wagtail.models import Page
 
+from cms import search
 from cms.demo import load_demo_site
 from cms.models import BlogIndexPage, BlogPage, BlogPageTag
 from shop.models import PreOrder, PreOrderChargeMode, Product, ProductImage
@@ -305,6 +306,8 @@ def seed_site(posts: int = POSTS, progress=print) -> dict[str, int]:
     if made_posts:
         progress("  search index...")
         call_command("update_index", verbosity=0)
+        # Bulk-inserted posts skip save(), which writes each post's own search vector.
+        search.refresh_vectors(BlogPage.objects.only("pk", "title", "intro", "body").iterator())
         progress("  related posts (decided as publishing each post would)...")
         for post in BlogPage.objects.live().only("pk", "path", "depth", "related_post_ids"):
             post.decide_related_posts()

@@ -6,11 +6,11 @@ from django.http import Http404, HttpRequest
 from cms import pagecache
 
 
-def paginate(request: HttpRequest, items, per_page: int) -> Page:
+def paginate(request: HttpRequest, items, per_page: int, paginator_class=Paginator) -> Page:
     """The requested page of `items`; a page number that is not a number or out of range is a 404,
     so a bad link never shows the wrong posts and never errors."""
     pagecache.uses_page_number(request)
-    paginator = Paginator(items, per_page)
+    paginator = paginator_class(items, per_page)
     try:
         return paginator.page(request.GET.get("page") or 1)
     except InvalidPage as exc:

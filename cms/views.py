@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from wagtail.models import Site
 from wagtail.search.backends import get_search_backend
 
+from cms import search as post_search
 from cms.models import BlogPage
 from cms.pagination import paginate
 from shop.models import Product
@@ -40,7 +41,12 @@ def search(request: HttpRequest) -> HttpResponse:
         site = Site.find_for_request(request)
         if site is not None:
             posts = posts.in_site(site)
-        results = paginate(request, posts.search(terms), settings.QUIRE_POSTS_PER_PAGE)
+        results = paginate(
+            request,
+            post_search.search_posts(posts, terms),
+            settings.QUIRE_POSTS_PER_PAGE,
+            paginator_class=post_search.SearchPaginator,
+        )
         if results.number == 1:
             found = get_search_backend().search(terms, Product.objects.visible().for_listing())
             products = list(found[:SEARCH_PRODUCTS_SHOWN])
@@ -49,6 +55,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "results": results,
         "products": products,
         "search_products_shown": SEARCH_PRODUCTS_SHOWN,
+        "search_results_counted": post_search.RESULTS_COUNTED,
         "noindex": True,
     }
     return render(request, "cms/search.html", context)

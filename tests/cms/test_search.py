@@ -1,5 +1,8 @@
 """Site search finds posts, pages its results, and keeps them out of search engines."""
 
+import datetime
+
+import pytest
 from bs4 import BeautifulSoup
 
 from shop.models import Product
@@ -84,3 +87,55 @@ def test_products_are_shown_on_the_first_page_of_results_only(client, make_post,
 
     assert first.select_one(".search-products") is not None
     assert second.select_one(".search-products") is None
+
+
+def titles_found(client, query: str) -> list[str]:
+    page = BeautifulSoup(client.get("/search/", {"q": query}).content, "html.parser")
+    return [h.text for h in page.select(".post-card__title")]
+
+
+def test_a_post_is_found_by_the_words_it_has_now_not_those_it_had(client, make_post):
+    post = make_post(
+        title="Notes", body=[{"type": "paragraph", "value": "<p>The old gasworks.</p>"}]
+    )
+    post.body = [{"type": "paragraph", "value": "<p>The new marina.</p>"}]
+    post.save_revision().publish()
+
+    assert titles_found(client, "marina") == ["Notes"]
+    assert titles_found(client, "gasworks") == []
+
+
+@pytest.mark.postgres
+def test_posts_are_found_newest_first(client, make_post):
+    make_post(title="Older canal lock", date=datetime.date(2020, 1, 1))
+    make_post(title="Newest canal lock", date=datetime.date(2026, 1, 1))
+    make_post(title="Canal only", date=datetime.date(2025, 1, 1))
+
+    assert titles_found(client, "canal lock") == ["Newest canal lock", "Older canal lock"]
+
+
+@pytest.mark.postgres
+def test_search_finds_other_forms_of_a_word(client, make_post):
+    make_post(title="Walking the towpath")
+
+    assert titles_found(client, "walks") == ["Walking the towpath"]
+
+
+@pytest.mark.postgres
+def test_a_word_in_more_posts_than_are_counted_pages_through_the_newest(
+    client, make_post, settings, monkeypatch
+):
+    from cms import search
+
+    monkeypatch.setattr(search, "RESULTS_COUNTED", 4)
+    settings.QUIRE_POSTS_PER_PAGE = 2
+    for n in range(6):
+        make_post(title=f"Canal walk {n}", date=datetime.date(2026, 1, 1 + n))
+
+    first = client.get("/search/?q=canal").content.decode()
+    last = client.get("/search/?q=canal&page=2").content.decode()
+
+    assert "More than 4 posts" in first
+    assert titles_found(client, "canal") == ["Canal walk 5", "Canal walk 4"]
+    assert "These are the newest 4; add a word to find older ones." in last
+    assert client.get("/search/?q=canal&page=3").status_code == 404
