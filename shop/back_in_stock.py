@@ -36,50 +36,50 @@ def ask(product: Product, email: str) -> BackInStockRequest:
     with transaction.atomic():
         try:
             with transaction.atomic():
-                request, created = BackInStockRequest.objects.get_or_create(
+                wish, _created = BackInStockRequest.objects.get_or_create(
                     product=product, email__iexact=email, defaults={"email": email}
                 )
         except IntegrityError:  # the same address asked twice at once
-            request = BackInStockRequest.objects.get(product=product, email__iexact=email)
-        request = BackInStockRequest.objects.select_for_update().get(pk=request.pk)
-        if request.stopped_at is not None or request.notified_at is not None:
-            request.stopped_at = request.notified_at = request.confirmed_at = None
-            request.confirmation_sent_at = None
-            request.save()
-        if request.confirmed_at is None:
-            BackInStockRequest.objects.filter(pk=request.pk).update(confirmation_sent_at=None)
-            _queue("confirm", request.pk)
-    return request
+            wish = BackInStockRequest.objects.get(product=product, email__iexact=email)
+        wish = BackInStockRequest.objects.select_for_update().get(pk=wish.pk)
+        if wish.stopped_at is not None or wish.notified_at is not None:
+            wish.stopped_at = wish.notified_at = wish.confirmed_at = None
+            wish.confirmation_sent_at = None
+            wish.save()
+        if wish.confirmed_at is None:
+            BackInStockRequest.objects.filter(pk=wish.pk).update(confirmation_sent_at=None)
+            _queue("confirm", wish.pk)
+    return wish
 
 
 def confirm(token: str) -> BackInStockRequest | None:
     """Confirm from the email's link; None for an unknown token. If the product is already
     back, it is told at once."""
     with transaction.atomic():
-        request = (
+        wish = (
             BackInStockRequest.objects.select_for_update()
             .select_related("product")
             .filter(token=token)
             .first()
         )
-        if request is None:
+        if wish is None:
             return None
-        if request.confirmed_at is None and request.stopped_at is None:
-            request.confirmed_at = timezone.now()
-            request.save(update_fields=["confirmed_at"])
-            if request.product.can_be_added_to_basket:
-                _queue("back", request.pk)
-    return request
+        if wish.confirmed_at is None and wish.stopped_at is None:
+            wish.confirmed_at = timezone.now()
+            wish.save(update_fields=["confirmed_at"])
+            if wish.product.can_be_added_to_basket:
+                _queue("back", wish.pk)
+    return wish
 
 
 def stop(token: str) -> BackInStockRequest | None:
     """Stop it from either email's link; None for an unknown token."""
     with transaction.atomic():
-        request = BackInStockRequest.objects.select_for_update().filter(token=token).first()
-        if request is not None and request.stopped_at is None:
-            request.stopped_at = timezone.now()
-            request.save(update_fields=["stopped_at"])
-    return request
+        wish = BackInStockRequest.objects.select_for_update().filter(token=token).first()
+        if wish is not None and wish.stopped_at is None:
+            wish.stopped_at = timezone.now()
+            wish.save(update_fields=["stopped_at"])
+    return wish
 
 
 def product_may_be_back(products: QuerySet) -> None:
@@ -112,16 +112,16 @@ def _due(kind: str) -> QuerySet:
     ).exclude(product__stock=0)
 
 
-def message(kind: str, request: BackInStockRequest) -> EmailMessage:
-    product = request.product
-    stop_url = email_content.absolute(reverse("shop:back_in_stock_stop", args=[request.token]))
+def message(kind: str, wish: BackInStockRequest) -> EmailMessage:
+    product = wish.product
+    stop_url = email_content.absolute(reverse("shop:back_in_stock_stop", args=[wish.token]))
     context = {
-        "request": request,
+        "wish": wish,
         "product": product,
         "shop": email_content.shop_identity(),
         "product_url": email_content.absolute(product.get_absolute_url()),
         "confirm_url": email_content.absolute(
-            reverse("shop:back_in_stock_confirm", args=[request.token])
+            reverse("shop:back_in_stock_confirm", args=[wish.token])
         ),
         "stop_url": stop_url,
     }
@@ -140,7 +140,7 @@ def message(kind: str, request: BackInStockRequest) -> EmailMessage:
             render_to_string(f"shop/emails/back_in_stock_{kind}.txt", context, using="text")
         ),
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[request.email],
+        to=[wish.email],
         reply_to=[context["shop"].reply_to],
         headers=headers,
     )
@@ -152,15 +152,15 @@ SENT_FIELD = {"confirm": "confirmation_sent_at", "back": "notified_at"}
 def send(kind: str, pk: int) -> bool:
     """Send one email if still due; False when it could not go and must be tried again."""
     with transaction.atomic():
-        request = (
+        wish = (
             _due(kind).select_for_update(of=("self",)).select_related("product").filter(pk=pk)
         ).first()
-        if request is None:
+        if wish is None:
             return True
         try:
-            message(kind, request).send()
+            message(kind, wish).send()
         except Exception:  # SMTP down, refused, timed out: stays due, tried again later
-            logger.exception("Could not send the %s email for %s", kind, request.reference)
+            logger.exception("Could not send the %s email for %s", kind, wish.reference)
             return False
         BackInStockRequest.objects.filter(pk=pk).update(**{SENT_FIELD[kind]: timezone.now()})
     return True
