@@ -13,8 +13,6 @@ email is sent under its request's row lock and recorded, as the order emails are
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
@@ -23,10 +21,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from shop import email_content
+from shop import email_content, emails
 from shop.models import BackInStockRequest, Product
-
-logger = logging.getLogger(__name__)
 
 
 def ask(product: Product, email: str) -> BackInStockRequest:
@@ -150,20 +146,10 @@ SENT_FIELD = {"confirm": "confirmation_sent_at", "back": "notified_at"}
 
 
 def send(kind: str, pk: int) -> bool:
-    """Send one email if still due; False when it could not go and must be tried again."""
-    with transaction.atomic():
-        wish = (
-            _due(kind).select_for_update(of=("self",)).select_related("product").filter(pk=pk)
-        ).first()
-        if wish is None:
-            return True
-        try:
-            message(kind, wish).send()
-        except Exception:  # SMTP down, refused, timed out: stays due, tried again later
-            logger.exception("Could not send the %s email for %s", kind, wish.reference)
-            return False
-        BackInStockRequest.objects.filter(pk=pk).update(**{SENT_FIELD[kind]: timezone.now()})
-    return True
+    """Send one email if still due; False when it could not go and must be tried again
+    (shop.emails.send_once: under the request's row lock)."""
+    due = _due(kind).select_related("product")
+    return emails.send_once(due, pk, lambda wish: message(kind, wish), SENT_FIELD[kind])
 
 
 def send_pending() -> int:

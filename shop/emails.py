@@ -374,6 +374,23 @@ def send(kind: str, pk: int) -> bool:
     return True
 
 
+def send_once(due: models.QuerySet, pk: int, build: Callable[[Any], Any], sent_field: str) -> bool:
+    """The same claim as `send`, for emails outside the registry (stock alerts, back in
+    stock): lock the row if it is still in `due`, send `build(row)`, record `sent_field`.
+    False only when SMTP did not take it and it must be tried again."""
+    with transaction.atomic():
+        row = due.select_for_update(of=("self",)).filter(pk=pk).first()
+        if row is None:
+            return True
+        try:
+            build(row).send()
+        except Exception:  # SMTP down, refused, timed out: stays due, tried again later
+            logger.exception("Could not send the %s email for %s", sent_field, row)
+            return False
+        due.model.objects.filter(pk=pk).update(**{sent_field: timezone.now()})
+    return True
+
+
 def send_pending_emails() -> int:
     """Send every email that is due and has not gone; returns how many were tried."""
     tried = 0

@@ -48,14 +48,14 @@ def refuse_checkout(session_key: str | None, client_ip: str) -> str | None:
         limits.insert(
             0, ("checkout-session", session_key, settings.QUIRE_CHECKOUT_LIMIT_PER_SESSION)
         )
-    for scope, key, (limit, window_seconds) in limits:
-        if not hit(scope, key, limit, window_seconds):
-            minutes = -(-window_seconds // 60)
-            return (
-                f"Checkout has been started too many times from here in the last {minutes} "
-                "minutes. Your basket is kept just as it is; please try again later."
-            )
-    return None
+    window_seconds = _first_used_up(limits)
+    if window_seconds is None:
+        return None
+    minutes = -(-window_seconds // 60)
+    return (
+        f"Checkout has been started too many times from here in the last {minutes} "
+        "minutes. Your basket is kept just as it is; please try again later."
+    )
 
 
 def refuse_back_in_stock(client_ip: str, email: str) -> str | None:
@@ -69,10 +69,18 @@ def refuse_back_in_stock(client_ip: str, email: str) -> str | None:
             settings.QUIRE_BACK_IN_STOCK_LIMIT_PER_EMAIL,
         ),
     ]
+    if _first_used_up(limits) is None:
+        return None
+    return (
+        "We have sent enough emails about this for now. If a confirmation reached you "
+        "already, its link still works; otherwise please try again tomorrow."
+    )
+
+
+def _first_used_up(limits) -> int | None:
+    """Count one attempt against each (scope, key, (limit, window)) in turn; the window of the
+    first that is used up (those after it are not counted), or None."""
     for scope, key, (limit, window_seconds) in limits:
         if not hit(scope, key, limit, window_seconds):
-            return (
-                "We have sent enough emails about this for now. If a confirmation reached you "
-                "already, its link still works; otherwise please try again tomorrow."
-            )
+            return window_seconds
     return None

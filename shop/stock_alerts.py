@@ -12,19 +12,13 @@ at the line would email the shop at every abandoned checkout.
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 
-from shop import email_content
-
-logger = logging.getLogger(__name__)
+from shop import email_content, emails
 
 DUE = Q(
     low_stock_threshold__isnull=False,
@@ -65,21 +59,10 @@ def message(product) -> EmailMessage:
 
 def send(pk: int) -> bool:
     """Send the alert for one product if it is still due; False when it could not be sent
-    and must be tried again. Sent inside the row lock, as the order emails are
-    (shop/emails.py), so a second run waits and then finds it recorded."""
+    and must be tried again (shop.emails.send_once: under the product's row lock)."""
     from shop.models import Product
 
-    with transaction.atomic():
-        product = Product.objects.select_for_update().filter(DUE, pk=pk).first()
-        if product is None:
-            return True
-        try:
-            message(product).send()
-        except Exception:  # SMTP down, refused, timed out: stays due, tried again later
-            logger.exception("Could not send the low-stock alert for %s", product.title)
-            return False
-        Product.objects.filter(pk=pk).update(low_stock_alerted_at=timezone.now())
-    return True
+    return emails.send_once(Product.objects.filter(DUE), pk, message, "low_stock_alerted_at")
 
 
 def send_pending() -> int:

@@ -205,3 +205,13 @@ def test_a_shoppers_requests_are_exported_and_erased_with_their_data(
 
     assert b'"product": "Tote"' in exported
     assert not BackInStockRequest.objects.exists()
+
+
+@pytest.mark.parametrize("link", ["shop:back_in_stock_confirm", "shop:back_in_stock_stop"])
+def test_a_link_we_never_sent_is_a_404_and_changes_nothing(client, committing, tote, link):
+    ask(client, committing, tote)
+
+    assert client.get(reverse(link, args=["not-a-token-we-sent"])).status_code == 404
+    assert client.post(reverse(link, args=["not-a-token-we-sent"])).status_code == 404
+    wish = BackInStockRequest.objects.get()
+    assert (wish.confirmed_at, wish.stopped_at) == (None, None)
