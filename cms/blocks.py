@@ -14,7 +14,7 @@ from wagtail.images import get_image_model
 from wagtail.images.blocks import ImageBlock
 
 from cms import embeds
-from shop.blocks import FeaturedProductBlock
+from shop.blocks import DeliveryChargesBlock, FeaturedProductBlock
 
 INLINE_FEATURES = ["bold", "italic", "link"]
 PARAGRAPH_FEATURES = ["bold", "italic", "link", "ol", "ul", "document-link"]
@@ -179,6 +179,13 @@ class BodyBlock(blocks.StreamBlock):
     separator = SeparatorBlock()
     callout = CalloutBlock()
     product = FeaturedProductBlock()
+
+
+class StandardPageBodyBlock(BodyBlock):
+    """A standard page's body: a post's blocks, and the shop's delivery charges for the
+    delivery page."""
+
+    delivery_charges = DeliveryChargesBlock()
 
 
 class NavigationLinkValue(blocks.StructValue):

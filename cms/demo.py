@@ -73,6 +73,11 @@ def _heading(text: str) -> dict:
 
 
 SEPARATOR = {"type": "separator", "value": None, "id": "2f1c1b5e-0000-4000-8000-000000000001"}
+DELIVERY_CHARGES = {
+    "type": "delivery_charges",
+    "value": None,
+    "id": "2f1c1b5e-0000-4000-8000-000000000002",
+}
 
 
 def tales_of_the_unexpected_body() -> list[dict]:
@@ -352,6 +357,7 @@ STANDARD_PAGES = [
                 "usually arrive two to four days later; elsewhere allow one to three weeks. "
                 "Pre-orders are posted on the release day.",
             ),
+            DELIVERY_CHARGES,
             _heading("Returns"),
             _p(
                 "Send anything back unused within 30 days for a full refund. Write to us first "

@@ -30,7 +30,7 @@ from wagtail.rich_text import get_text_for_indexing
 from wagtail.search import index
 
 from cms import images, pagecache, routing, search, sitedata
-from cms.blocks import INLINE_FEATURES, BodyBlock, NavigationLinkBlock
+from cms.blocks import INLINE_FEATURES, BodyBlock, NavigationLinkBlock, StandardPageBodyBlock
 from cms.pagination import paginate
 from cms.sitemaps import ListedAtTheVisitedAddress
 
@@ -406,7 +406,7 @@ class StandardPage(BasePage):
     """A plain page such as About, Terms or Privacy."""
 
     intro = models.TextField(blank=True, max_length=600)
-    body = StreamField(BodyBlock(), blank=True)
+    body = StreamField(StandardPageBodyBlock(), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]

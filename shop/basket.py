@@ -207,7 +207,7 @@ def empty_basket(request: HttpRequest, form_basket_id=None) -> None:
 
 
 def set_shipping_region(request: HttpRequest, region: str, form_basket_id=None) -> None:
-    if region not in shipping.regions():
+    if shipping.zone(region) is None:
         raise BasketError("Please choose where the order is going from the list.")
     with transaction.atomic():
         basket = _basket_for_change(request, form_basket_id)
@@ -272,7 +272,7 @@ class BasketSummary:
     basket: Basket | None
     lines: list[LineView] = field(default_factory=list)
     currency: str = DEFAULT_CURRENCY
-    region: str = ""
+    zone: shipping.ShippingZone | None = None  # where it is going; None: the shop has no zones
     subtotal: int = 0
     shipping: int = 0
     due_now: int = 0  # what checkout charges: in-stock items, charge-now pre-orders, delivery
@@ -280,6 +280,15 @@ class BasketSummary:
     @property
     def total(self) -> int:
         return self.subtotal + self.shipping
+
+    @property
+    def to_free_delivery(self) -> int | None:
+        """How much more of what ships now would make its delivery free here; 0 when it is
+        free already, None when this zone never delivers free or nothing ships now."""
+        if self.zone is None or self.zone.free_over is None or not self.in_stock_lines:
+            return None
+        goods = sum(view.line.line_total for view in self.in_stock_lines)
+        return max(self.zone.free_over - goods, 0)
 
     @property
     def due_later(self) -> int:
@@ -333,7 +342,7 @@ def summarise(request: HttpRequest) -> BasketSummary:
     """Price the basket from current product data and flag lines that cannot be bought now."""
     basket = current_basket(request)
     if basket is None:
-        return BasketSummary(basket=None, region=shipping.default_region())
+        return BasketSummary(basket=None, zone=shipping.default_zone())
     lines = list(
         basket.lines.select_related("product__cover_image").prefetch_related(
             "product__cover_image__renditions"
@@ -345,25 +354,34 @@ def summarise(request: HttpRequest) -> BasketSummary:
         # back) are theirs: paying again gives them back first (checkout.start_checkout).
         held = _held_by_open_checkouts(basket)
         views = [LineView(line, _problem_with(line, held.get(line.product_id))) for line in lines]
-    region = basket.shipping_region or shipping.default_region()
-    return price(basket, views, region)
+    # A zone staff have since deleted (or none chosen yet): the shop's first.
+    zone = shipping.zone(basket.shipping_region) or shipping.default_zone()
+    return price(basket, views, zone)
 
 
-def price(basket: Basket, views: list[LineView], region: str) -> BasketSummary:
+def price(
+    basket: Basket, views: list[LineView], zone: shipping.ShippingZone | None
+) -> BasketSummary:
     """What the basket costs and what of it is paid at checkout. Items in stock ship together
-    at one charge; each pre-order ships on its own on release, with its own charge, paid
-    when the pre-order is."""
+    at one charge (free from the zone's threshold on their total); each pre-order ships on its
+    own on release, with its own charge, paid when the pre-order is."""
     in_stock = [view for view in views if not view.is_preorder]
-    now_shipping = shipping.shipping_cost(region, (v.product.shipping_class for v in in_stock))
+    now_shipping = shipping.shipping_cost(
+        zone,
+        (view.product.shipping_class for view in in_stock),
+        sum(view.line.line_total for view in in_stock),
+    )
     for view in views:
         if view.is_preorder:
-            view.shipping = shipping.shipping_cost(region, [view.product.shipping_class])
+            view.shipping = shipping.shipping_cost(
+                zone, [view.product.shipping_class], view.line.line_total
+            )
     paid_now = [view for view in views if view.paid_at_checkout]
     return BasketSummary(
         basket=basket,
         lines=views,
         currency=views[0].product.currency if views else DEFAULT_CURRENCY,
-        region=region,
+        zone=zone,
         subtotal=sum(view.line.line_total for view in views),
         shipping=now_shipping + sum(view.shipping for view in views),
         due_now=sum(view.line.line_total + view.shipping for view in paid_now) + now_shipping,

@@ -50,3 +50,25 @@ class FeaturedProductBlock(blocks.StructBlock):
         icon = "tag"
         template = "shop/blocks/featured_product_block.html"
         description = "Feature a product from the shop, with its price and a button to buy it."
+
+
+class DeliveryChargesBlock(blocks.StaticBlock):
+    """The delivery charges for each zone, read from Shop → Delivery zones as the page is
+    shown, so a delivery page never disagrees with the basket. A change to a zone retires
+    the cached page (the CATALOGUE tag)."""
+
+    def get_context(self, value, parent_context=None):
+        from shop import shipping  # blocks load before the models they read
+
+        context = super().get_context(value, parent_context)
+        context["zones"] = shipping.zones()
+        if request := context.get("request"):
+            pagecache.cache_public_page(request, pagecache.CATALOGUE)
+        return context
+
+    class Meta:
+        icon = "globe"
+        template = "shop/blocks/delivery_charges_block.html"
+        admin_text = "The delivery charges of every zone, as kept under Shop → Delivery zones."
+        description = "A table of delivery charges by zone, always as the shop charges them."
+        preview_value = None  # a static block has no value; its template is the preview

@@ -24,7 +24,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from shop import basket as baskets
-from shop import payments, preorders, settlement, shipping
+from shop import payments, preorders, settlement
 from shop.models import Order, OrderLine, PreOrder, PreOrderChargeMode, Product
 
 logger = logging.getLogger(__name__)
@@ -67,13 +67,17 @@ def start_checkout(request: HttpRequest, email: str) -> str:
         raise CheckoutError("Your basket is empty.")
     if summary.has_problems:
         raise CheckoutError("Some items in your basket need your attention before checkout.")
+    if summary.zone is None:
+        raise CheckoutError(
+            "The shop has not yet said where it delivers, so orders cannot be taken. "
+            "Your basket is kept; please come back soon."
+        )
 
     order = create_order_taking_stock(summary, email)
     success_url = request.build_absolute_uri(reverse("shop:checkout_success"))
     cancel_url = request.build_absolute_uri(
         reverse("shop:checkout_cancel", args=[order.reference, order.access_token])
     )
-    region = shipping.regions()[order.shipping_region]
     request_to_pay = payments.PaymentRequest(
         kind="order",
         reference=order.reference,
@@ -91,8 +95,8 @@ def start_checkout(request: HttpRequest, email: str) -> str:
         success_url=success_url + "?session_id={CHECKOUT_SESSION_ID}",
         cancel_url=cancel_url,
         shipping_amount=order.shipping,
-        shipping_label=f"Delivery: {region['label']}",
-        collect_address_in=region["countries"],
+        shipping_label=f"Delivery: {summary.zone.name}",
+        collect_address_in=summary.zone.countries,
         save_card=order.preorders.filter(charge_mode=PreOrderChargeMode.CHARGE_ON_RELEASE).exists(),
     )
     try:
@@ -146,7 +150,7 @@ def create_order_taking_stock(summary: baskets.BasketSummary, email: str) -> Ord
                 _check_campaign(product, view.line.quantity, email)
             else:
                 _check_stock(product, view.line.quantity)
-        priced = baskets.price(summary.basket, views, summary.region)
+        priced = baskets.price(summary.basket, views, summary.zone)
         if priced.due_now == 0:
             raise CheckoutError(
                 "Nothing in your basket is paid today, so there is nothing to pay for here: "
@@ -160,7 +164,7 @@ def create_order_taking_stock(summary: baskets.BasketSummary, email: str) -> Ord
             shipping=priced.due_now
             - sum(view.line.line_total for view in views if view.paid_at_checkout),
             total=priced.due_now,
-            shipping_region=priced.region,
+            shipping_region=priced.zone.code,
             basket=summary.basket,
         )
         for view in priced.in_stock_lines:

@@ -1,4 +1,4 @@
-"""Countries the shop ships to, for address forms. The codes match QUIRE_SHIPPING_RATES."""
+"""Countries the shop knows by name, and those its delivery zones serve, for address forms."""
 
 from shop import shipping
 
@@ -35,13 +35,6 @@ def country_name(code: str) -> str:
 
 
 def shippable_countries() -> list[tuple[str, str]]:
-    """(code, name) for every country some shipping region serves, the home country first."""
-    codes = [code for region in shipping.regions().values() for code in region["countries"]]
+    """(code, name) for every country some delivery zone serves, the first zone's first."""
+    codes = [code for zone in shipping.zones() for code in zone.countries]
     return [(code, country_name(code)) for code in dict.fromkeys(codes)]
-
-
-def region_for(country: str) -> str:
-    for code, region in shipping.regions().items():
-        if country in region["countries"]:
-            return code
-    raise ValueError(f"No shipping region serves {country}.")

@@ -1,8 +1,10 @@
-"""Money as editors type it: pounds and pence in the admin, integer pence in the database."""
+"""Fields as staff fill them in the admin: money in pounds and pence (integer pence in the
+database), countries as tick boxes (a list of codes)."""
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.text import capfirst
 
 from shop.money import DEFAULT_CURRENCY, AmountError, decimal_amount, format_money, parse_amount
 
@@ -57,3 +59,23 @@ class MoneyField(models.PositiveIntegerField):
             default=None,
         )
         return super().formfield(**{"form_class": MoneyFormField, "max_value": largest, **kwargs})
+
+
+class CountryListField(models.JSONField):
+    """A list of country codes ("GB", "FR"), chosen in the admin with a tick box for each
+    country the shop knows (shop.countries)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("default", list)
+        super().__init__(*args, **kwargs)
+
+    def formfield(self, **kwargs):
+        from shop.countries import NAMES
+
+        return forms.MultipleChoiceField(
+            choices=sorted(NAMES.items(), key=lambda item: item[1]),
+            widget=forms.CheckboxSelectMultiple,
+            required=not self.blank,
+            label=capfirst(self.verbose_name),
+            help_text=self.help_text,
+        )

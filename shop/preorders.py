@@ -136,13 +136,21 @@ def place_preorder(
                     "for. Nothing was reserved; please come back soon."
                 )
             check_quantity(product, quantity, held_by(product, buyer.email))
-            region = countries.region_for(buyer.country)
+            zone = shipping.zone_for_country(buyer.country)
+            if zone is None:
+                raise PreOrderError(
+                    f"We do not deliver to {countries.country_name(buyer.country)}. "
+                    "Nothing was reserved.",
+                    "country",
+                )
             preorder = PreOrder.objects.create(
                 form_token=form_token,
                 product=product,
                 quantity=quantity,
                 unit_price=product.price,
-                shipping=shipping.shipping_cost(region, [product.shipping_class]),
+                shipping=shipping.shipping_cost(
+                    zone, [product.shipping_class], product.price * quantity
+                ),
                 currency=product.currency,
                 charge_mode=product.preorder_charge_mode,
                 status=FIRST_STATUS[product.preorder_charge_mode],
@@ -349,7 +357,9 @@ def update_address(preorder_pk: int, address: dict) -> PreOrder:
         )
         if not preorder.can_be_changed_by_buyer:
             raise PreOrderError("This pre-order's address can no longer be changed here.")
-        if countries.region_for(address["country"]) != countries.region_for(preorder.country):
+        if shipping.zone_for_country(address["country"]) != shipping.zone_for_country(
+            preorder.country
+        ):
             raise PreOrderError(
                 "Moving a pre-order to another delivery region changes its delivery charge; "
                 "please cancel it and pre-order again, or email us.",

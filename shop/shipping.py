@@ -1,42 +1,43 @@
-"""Shipping: one flat charge per order, by destination region and the bulkiest item's class.
-
-Rates live in the QUIRE_SHIPPING_RATES setting so a shop can change them without code.
-"""
+"""Delivery charges: one charge per order by the buyer's delivery zone and the bulkiest item's
+parcel size, free from a zone's threshold. Staff keep the zones in the admin
+(shop.models.ShippingZone); they are read from the cached site data, so pricing a basket
+costs no query."""
 
 from collections.abc import Iterable
 
-from django.conf import settings
-from django.db import models
+from cms import sitedata
+from shop.models.shipping import ShippingClass, ShippingZone
 
-
-class ShippingClass(models.TextChoices):
-    NONE = "none", "No shipping (digital or collected)"
-    SMALL = "small", "Small parcel (book, CD)"
-    LARGE = "large", "Large parcel (record, clothing)"
-
+__all__ = ["ShippingClass", "ShippingZone", "zones", "zone", "default_zone", "zone_for_country"]
 
 # Order matters: an order ships at the rate of its bulkiest class.
 _BULK_ORDER = [ShippingClass.NONE, ShippingClass.SMALL, ShippingClass.LARGE]
 
 
-def regions() -> dict[str, dict]:
-    return settings.QUIRE_SHIPPING_RATES
+def zones() -> list[ShippingZone]:
+    """Every delivery zone, in the order the basket lists them."""
+    return sitedata.cached("shipping-zones", lambda: list(ShippingZone.objects.all()))
 
 
-def region_choices() -> list[tuple[str, str]]:
-    return [(code, region["label"]) for code, region in regions().items()]
+def zone(code: str) -> ShippingZone | None:
+    return next((found for found in zones() if found.code == code), None)
 
 
-def default_region() -> str:
-    return next(iter(regions()))
+def default_zone() -> ShippingZone | None:
+    """The zone a basket assumes until the buyer says otherwise: the first. None only while
+    the shop has no zones at all, when nothing can be delivered (checkout says so)."""
+    return next(iter(zones()), None)
 
 
-def shipping_cost(region: str, classes: Iterable[str]) -> int:
-    """The shipping charge in minor units for an order whose items have these classes."""
+def zone_for_country(country: str) -> ShippingZone | None:
+    return next((found for found in zones() if country in found.countries), None)
+
+
+def shipping_cost(zone: ShippingZone | None, classes: Iterable[str], goods_total: int) -> int:
+    """The charge in pence for delivering, together, items of these classes whose prices come
+    to `goods_total`."""
     classes = set(classes)
-    if not classes:
+    if zone is None or not classes:
         return 0
     bulkiest = max(classes, key=lambda c: _BULK_ORDER.index(ShippingClass(c)))
-    if bulkiest == ShippingClass.NONE:
-        return 0
-    return regions()[region]["rates"][bulkiest]
+    return zone.charge(bulkiest, goods_total)

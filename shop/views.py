@@ -97,7 +97,7 @@ def basket_detail(request: HttpRequest) -> HttpResponse:
         "shop/basket.html",
         {
             "summary": baskets.summarise(request),
-            "regions": shipping.region_choices(),
+            "zones": shipping.zones(),
             "payments_ready": payments.is_configured(),
             "payments_test_mode": payments.is_test_mode(),
             "checkout_email": request.session.get("checkout_email", ""),

@@ -35,7 +35,7 @@ from shop.admin_views import (
     may_run_campaigns,
 )
 from shop.email_previews import EmailPreviewView, previewable_kinds
-from shop.models import BuyerDataRequest, Order, PreOrder, Product
+from shop.models import BuyerDataRequest, Order, PreOrder, Product, ShippingZone
 
 register_permission_policy(Order, OrderPermissionPolicy(Order))
 register_permission_policy(PreOrder, PreOrderPermissionPolicy(PreOrder))
@@ -273,6 +273,25 @@ class BuyerDataRequestViewSet(ModelViewSet):
     copy_view_enabled = False
 
 
+class ShippingZoneViewSet(ModelViewSet):
+    """Shop → Delivery zones: where the shop posts to and what it charges, in pounds. The
+    basket lists them in their order; Stripe asks for an address in the chosen zone only."""
+
+    model = ShippingZone
+    name = "shipping_zones"
+    url_prefix = "shop/delivery-zones"
+    url_namespace = "shop_shipping_zones"
+    icon = "globe"
+    menu_label = "Delivery zones"
+    list_display = [
+        "name",
+        Column("countries_display", label="Countries"),
+        Column("charges_display", label="Charges"),
+    ]
+    copy_view_enabled = False
+    inspect_view_enabled = False
+
+
 class ShopGroup(ViewSetGroup):
     menu_label = "Shop"
     menu_icon = "tag"
@@ -283,6 +302,7 @@ class ShopGroup(ViewSetGroup):
         PreOrderViewSet,
         EmailPreviewViewSet,
         BuyerDataRequestViewSet,
+        ShippingZoneViewSet,
     ]
     # Menu items other apps' hooks (and the buyer data lookup below) add to the Shop menu.
     submenu_hook = "register_shop_menu_item"

@@ -437,39 +437,6 @@ QUIRE_RENDITIONS_ON_PUBLISH = env_bool("QUIRE_RENDITIONS_ON_PUBLISH", True)
 QUIRE_POSTS_PER_PAGE = int(env("QUIRE_POSTS_PER_PAGE", "10"))
 QUIRE_WORDS_PER_MINUTE = 230
 
-# Shop: flat shipping per order by region and the bulkiest item's class, in minor units.
-QUIRE_SHIPPING_RATES = {
-    "uk": {"label": "United Kingdom", "rates": {"small": 295, "large": 495}, "countries": ["GB"]},
-    "world": {
-        "label": "Rest of the world",
-        "rates": {"small": 895, "large": 1595},
-        "countries": [
-            "IE",
-            "FR",
-            "DE",
-            "NL",
-            "BE",
-            "LU",
-            "ES",
-            "PT",
-            "IT",
-            "AT",
-            "CH",
-            "DK",
-            "SE",
-            "NO",
-            "FI",
-            "IS",
-            "PL",
-            "CZ",
-            "US",
-            "CA",
-            "AU",
-            "NZ",
-            "JP",
-        ],
-    },
-}
 SHOP_STAFF_EMAIL = env("SHOP_STAFF_EMAIL", "shop@quire.localhost")
 # How long a buyer has to pay on Stripe's page before the session closes and its stock returns.
 QUIRE_CHECKOUT_MINUTES = max(30, int(env("QUIRE_CHECKOUT_MINUTES", "30")))

@@ -7,6 +7,7 @@ from shop.models.pages import PreOrderFormPage
 from shop.models.preorders import PreOrder
 from shop.models.refunds import Refund, RefundLine
 from shop.models.settings import ShopDetails
+from shop.models.shipping import ShippingZone
 
 __all__ = [
     "BackInStockRequest",
@@ -23,5 +24,6 @@ __all__ = [
     "ProductImage",
     "Refund",
     "RefundLine",
+    "ShippingZone",
     "ShopDetails",
 ]

@@ -26,8 +26,8 @@ from wagtail.search import index
 
 from cms import pagecache
 from shop.fields import MoneyField
+from shop.models.shipping import ShippingClass
 from shop.money import CURRENCY_CHOICES, DEFAULT_CURRENCY, format_money
-from shop.shipping import ShippingClass
 
 
 @dataclass(frozen=True)

