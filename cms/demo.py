@@ -30,6 +30,7 @@ from cms.models import (
     StandardPage,
 )
 from shop.models import PreOrderChargeMode, PreOrderFormPage, Product, ShopDetails
+from shop.vat import VatRate
 
 # The local paper is made up, and so is its address (.example is reserved for examples).
 SOURCE_TITLE = "Town hall canteen gets four stars, but inspectors warn over back-kitchen fridge"
@@ -386,6 +387,7 @@ PRODUCTS = [
         "carpet warehouse to the pub that changed its name four times, told through the people "
         "who used it.</p>",
         "format": Product.Format.BOOK,
+        "vat_rate": VatRate.ZERO,  # books are zero-rated in the UK
         "price": 1699,
         "status": Product.Status.PRE_ORDER,
         "stock": 300,
@@ -731,6 +733,9 @@ def load_demo_site() -> dict[str, int]:
         details.save()
     if details.terms_page_id is None:  # demo sites loaded before checkout linked the terms
         details.terms_page = standard["terms"]
+        details.save()
+    if not details.vat_number:  # HMRC's published test number, so receipts show VAT
+        details.vat_number = "GB999999973"
         details.save()
 
     created["images"] = image_model.objects.count() - images_before

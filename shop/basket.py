@@ -275,6 +275,7 @@ class BasketSummary:
     zone: shipping.ShippingZone | None = None  # where it is going; None: the shop has no zones
     subtotal: int = 0
     shipping: int = 0
+    in_stock_shipping: int = 0  # the one charge for the items in stock, sent together
     due_now: int = 0  # what checkout charges: in-stock items, charge-now pre-orders, delivery
 
     @property
@@ -384,6 +385,7 @@ def price(
         zone=zone,
         subtotal=sum(view.line.line_total for view in views),
         shipping=now_shipping + sum(view.shipping for view in views),
+        in_stock_shipping=now_shipping,
         due_now=sum(view.line.line_total + view.shipping for view in paid_now) + now_shipping,
     )
 

@@ -24,7 +24,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from shop import basket as baskets
-from shop import payments, preorders, settlement
+from shop import payments, preorders, settlement, vat
 from shop.models import Order, OrderLine, PreOrder, PreOrderChargeMode, Product
 
 logger = logging.getLogger(__name__)
@@ -157,6 +157,7 @@ def create_order_taking_stock(summary: baskets.BasketSummary, email: str) -> Ord
                 "please place these pre-orders on the Pre-Order Form, which takes the address "
                 "they go to."
             )
+        vat_number = vat.seller_vat_number()
         order = Order.objects.create(
             email=email,
             currency=priced.currency,
@@ -165,6 +166,8 @@ def create_order_taking_stock(summary: baskets.BasketSummary, email: str) -> Ord
             - sum(view.line.line_total for view in views if view.paid_at_checkout),
             total=priced.due_now,
             shipping_region=priced.zone.code,
+            vat_number=vat_number,
+            shipping_vat=_delivery_vat(priced) if vat_number else 0,
             basket=summary.basket,
         )
         for view in priced.in_stock_lines:
@@ -172,6 +175,17 @@ def create_order_taking_stock(summary: baskets.BasketSummary, email: str) -> Ord
         for view in priced.preorder_lines:
             _take_campaign_units(order, view, email)
     return order
+
+
+def _delivery_vat(priced: baskets.BasketSummary) -> int:
+    """The VAT in what the order charges for delivery: the items in stock's one charge, split
+    between their rates by value, and the delivery of each pre-order paid now, at its rate."""
+    in_stock = [(view.product.vat_rate, view.line.line_total) for view in priced.in_stock_lines]
+    return vat.on_delivery(priced.in_stock_shipping, in_stock) + sum(
+        vat.on_delivery(view.shipping, [(view.product.vat_rate, view.line.line_total)])
+        for view in priced.preorder_lines
+        if view.paid_at_checkout
+    )
 
 
 def _check_stock(product: Product, quantity: int) -> None:
@@ -201,13 +215,16 @@ def _take_stock(order: Order, view: baskets.LineView) -> None:
     product, quantity = view.product, view.line.quantity
     if product.stock is not None:
         Product.objects.filter(pk=product.pk).update_what_is_left(stock=F("stock") - quantity)
-    OrderLine.objects.create(
+    line = OrderLine(
         order=order,
         product=product,
         title=product.title,
         unit_price=product.price,
         quantity=quantity,
     )
+    if order.vat_number:
+        line.record_vat(product.vat_rate, line.line_total)
+    line.save()
 
 
 def _take_campaign_units(order: Order, view: baskets.LineView, email: str) -> None:
@@ -217,7 +234,7 @@ def _take_campaign_units(order: Order, view: baskets.LineView, email: str) -> No
     Product.objects.filter(pk=product.pk).update_what_is_left(
         preorder_reserved=F("preorder_reserved") + quantity
     )
-    PreOrder.objects.create(
+    preorder = PreOrder(
         order=order,
         form_token=f"order:{order.reference}:{product.pk}",
         product=product,
@@ -228,7 +245,11 @@ def _take_campaign_units(order: Order, view: baskets.LineView, email: str) -> No
         charge_mode=product.preorder_charge_mode,
         status=PreOrder.Status.AWAITING_CHECKOUT,
         email=email,
+        vat_number=order.vat_number,
     )
+    if order.vat_number:
+        preorder.record_vat_with_delivery(product.vat_rate)
+    preorder.save()
 
 
 def _discard_unstarted_order(order: Order) -> None:

@@ -203,11 +203,14 @@ def totals(context: dict) -> list[Total]:
         label = "Total, not charged"
     else:
         label = "Total paid" if paid else "Total"
-    return [
+    shown = [
         Total("Subtotal", order.money(subtotal)),
         Total("Delivery", order.money(order.shipping)),
         Total(label, order.money(order.total), grand=True),
     ]
+    if order.vat_number:  # the shop was VAT-registered when it was bought
+        shown.append(Total("Includes VAT", order.money(order.vat_total)))
+    return shown
 
 
 _INLINER = css_inline.CSSInliner(

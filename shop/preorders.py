@@ -24,7 +24,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from shop import countries, emails, payments, shipping, tasks
+from shop import countries, emails, payments, shipping, tasks, vat
 from shop.models import PreOrder, PreOrderChargeMode, Product
 
 logger = logging.getLogger(__name__)
@@ -143,7 +143,7 @@ def place_preorder(
                     "Nothing was reserved.",
                     "country",
                 )
-            preorder = PreOrder.objects.create(
+            preorder = PreOrder(
                 form_token=form_token,
                 product=product,
                 quantity=quantity,
@@ -163,7 +163,11 @@ def place_preorder(
                 country=buyer.country,
                 note=buyer.note,
                 release_date_notified_for=product.release_date,  # the date the form showed
+                vat_number=vat.seller_vat_number(),
             )
+            if preorder.vat_number:
+                preorder.record_vat_with_delivery(product.vat_rate)
+            preorder.save()
             Product.objects.filter(pk=product.pk).update_what_is_left(
                 preorder_reserved=F("preorder_reserved") + quantity
             )

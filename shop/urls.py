@@ -31,6 +31,11 @@ urlpatterns = [
         name="checkout_cancel",
     ),
     path("orders/<slug:reference>/<slug:token>/", views.order_detail, name="order"),
+    path(
+        "orders/<slug:reference>/<slug:token>/vat-invoice/",
+        views.order_vat_invoice,
+        name="order_vat_invoice",
+    ),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
     path("pre-order/", views.pre_order_form, name="pre_order"),
     # Kept for Checkout Sessions opened before orders and pre-orders shared one return page.

@@ -301,6 +301,28 @@ def order_detail(request: HttpRequest, reference: str, token: str) -> HttpRespon
     )
 
 
+@never_cache
+@require_GET
+def order_vat_invoice(request: HttpRequest, reference: str, token: str) -> HttpResponse:
+    """A printable VAT invoice for a paid order of a VAT-registered shop, from what the order
+    kept at the time of sale."""
+    order = _order_for_buyer(reference, token)
+    if not order.vat_number or order.paid_at is None:
+        raise Http404("This order has no VAT invoice.")
+    lines = order.vat_invoice_lines()
+    return render(
+        request,
+        "shop/order_vat_invoice.html",
+        {
+            "order": order,
+            "lines": lines,
+            "vat_total": sum(line.vat for line in lines),
+            "net_total": sum(line.net for line in lines),
+            "noindex": True,
+        },
+    )
+
+
 def _order_for_buyer(reference: str, token: str) -> Order:
     order = Order.for_private_link(reference, token)
     if order is None:

@@ -123,11 +123,18 @@ class OrderViewSet(ParcelViewSet):
         "subtotal",
         "shipping",
         "total",
+        "vat_total",
+        "vat_number",
         "paid_at",
         "tracking_number",
         "stripe_payment_intent_id",
     ]
-    export_headings = {"items_summary": "Items", "address_one_line": "Address"}
+    export_headings = {
+        "items_summary": "Items",
+        "address_one_line": "Address",
+        "vat_total": "VAT included",
+        "vat_number": "Seller's VAT number",
+    }
     export_filename = "orders"
     inspect_view_enabled = True
     inspect_view_class = OrderInspectView

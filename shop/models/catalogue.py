@@ -28,6 +28,7 @@ from cms import pagecache
 from shop.fields import MoneyField
 from shop.models.shipping import ShippingClass
 from shop.money import CURRENCY_CHOICES, DEFAULT_CURRENCY, format_money
+from shop.vat import VatRate
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,14 @@ class Product(index.Indexed, ClusterableModel):
     shipping_class = models.CharField(
         max_length=10, choices=ShippingClass.choices, default=ShippingClass.SMALL
     )
+    vat_rate = models.CharField(
+        "VAT rate",
+        max_length=10,
+        choices=VatRate.choices,
+        default=VatRate.STANDARD,
+        help_text="The price includes VAT at this rate. Used only when the shop has a VAT "
+        "number (Settings → Shop details).",
+    )
     preorder_cap = models.PositiveIntegerField(
         "pre-order cap",
         null=True,
@@ -214,7 +223,9 @@ class Product(index.Indexed, ClusterableModel):
                         FieldPanel("per_order_limit"),
                     ]
                 ),
-                FieldRowPanel([FieldPanel("format"), FieldPanel("shipping_class")]),
+                FieldRowPanel(
+                    [FieldPanel("format"), FieldPanel("shipping_class"), FieldPanel("vat_rate")]
+                ),
             ],
             "Selling",
         ),

@@ -12,10 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from shop import vat
 from shop.addresses import one_line, stripe_postal_lines
 from shop.models.basket import BasketLine
 from shop.models.catalogue import Product
 from shop.models.purchase import Purchase
+from shop.models.vat import VatCharged
 from shop.money import CURRENCY_CHOICES, DEFAULT_CURRENCY
 from shop.payments import Outcome, Payment
 
@@ -114,6 +116,13 @@ class Order(Purchase):
     shipping = models.PositiveIntegerField()
     total = models.PositiveIntegerField()
     shipping_region = models.CharField(max_length=20)
+    shipping_vat = models.PositiveIntegerField("VAT in delivery", default=0)
+    vat_number = models.CharField(
+        "seller's VAT number",
+        max_length=20,
+        blank=True,
+        help_text="The shop's VAT number when the order was placed; empty: no VAT charged.",
+    )
     shipping_name = models.CharField(max_length=200, blank=True)
     shipping_address = models.JSONField(default=dict, blank=True)
     basket = models.ForeignKey(
@@ -246,6 +255,39 @@ class Order(Purchase):
         return one_line(self.address_lines)
 
     @property
+    def vat_total(self) -> int:
+        """The VAT in what this order charged (kept at the time of sale)."""
+        return sum(line.vat for line in self.vat_invoice_lines())
+
+    def vat_invoice_lines(self) -> list[vat.InvoiceLine]:
+        """What the buyer paid for with this order, each with its VAT as kept at the time of
+        sale: the items, the pre-orders paid with it, and delivery (at the goods' rates)."""
+        from shop.models.catalogue import PreOrderChargeMode
+
+        lines = [
+            vat.InvoiceLine(
+                line.title, line.quantity, line.line_total, line.vat_percent_display, line.vat
+            )
+            for line in self.lines.all()
+        ]
+        lines += [
+            vat.InvoiceLine(
+                f"Pre-order: {preorder.product.title}",
+                preorder.quantity,
+                preorder.unit_price * preorder.quantity,
+                preorder.vat_percent_display,
+                preorder.vat,
+            )
+            for preorder in self.preorders.select_related("product")
+            if preorder.charge_mode == PreOrderChargeMode.CHARGE_NOW
+        ]
+        if self.shipping:
+            rates = {line.rate for line in lines}
+            rate = rates.pop() if len(rates) == 1 else "split by value"
+            lines.append(vat.InvoiceLine("Delivery", 1, self.shipping, rate, self.shipping_vat))
+        return lines
+
+    @property
     def packing_items(self) -> list[tuple[int, str]]:
         """(quantity, title) for each thing that goes in the parcel."""
         return [(line.quantity, line.title) for line in self.lines.all()]
@@ -256,7 +298,7 @@ class Order(Purchase):
         return "; ".join(f"{quantity} × {title}" for quantity, title in self.packing_items)
 
 
-class OrderLine(models.Model):
+class OrderLine(VatCharged):
     """What was bought, as it was when bought: title and unit price are copied, not looked up."""
 
     order = models.ForeignKey(Order, related_name="lines", on_delete=models.CASCADE)

@@ -9,10 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from shop import vat
 from shop.addresses import one_line, postal_lines
 from shop.models.catalogue import PreOrderChargeMode, Product
 from shop.models.orders import ERASED, ERASED_EMAIL, REFERENCE_ALPHABET, new_access_token
 from shop.models.purchase import Purchase
+from shop.models.vat import VatCharged
 from shop.money import CURRENCY_CHOICES, DEFAULT_CURRENCY
 from shop.payments import Outcome, Payment
 
@@ -21,7 +23,7 @@ def new_preorder_reference() -> str:
     return "P-" + get_random_string(8, REFERENCE_ALPHABET)
 
 
-class PreOrder(Purchase):
+class PreOrder(Purchase, VatCharged):
     class Status(models.TextChoices):
         AWAITING_CHECKOUT = "awaiting_checkout", "At checkout with its order"
         AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
@@ -92,6 +94,13 @@ class PreOrder(Purchase):
     quantity = models.PositiveSmallIntegerField()
     unit_price = models.PositiveIntegerField()
     shipping = models.PositiveIntegerField()
+    shipping_vat = models.PositiveIntegerField("VAT in delivery", default=0)
+    vat_number = models.CharField(
+        "seller's VAT number",
+        max_length=20,
+        blank=True,
+        help_text="The shop's VAT number when it was placed; empty: no VAT charged.",
+    )
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default=DEFAULT_CURRENCY)
     charge_mode = models.CharField(
         "when the buyer pays", max_length=20, choices=PreOrderChargeMode.choices
@@ -241,6 +250,17 @@ class PreOrder(Purchase):
         """Until release, always (a payment is refunded). After release only while unpaid:
         once charged on release day it is being packed, and a refund is for staff to make."""
         return self.can_be_changed_by_buyer or self.status == self.Status.PAYMENT_NEEDED
+
+    @property
+    def vat_total(self) -> int:
+        """The VAT in its price and its delivery, as kept when it was placed."""
+        return self.vat + self.shipping_vat
+
+    def record_vat_with_delivery(self, rate: str) -> None:
+        """Keep the VAT in this pre-order's price and in its own delivery charge, at `rate`."""
+        goods = self.unit_price * self.quantity
+        self.record_vat(rate, goods)
+        self.shipping_vat = vat.on_delivery(self.shipping, [(rate, goods)])
 
     @property
     def total(self) -> int:

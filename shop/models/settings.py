@@ -53,6 +53,13 @@ class ShopDetails(BaseSiteSetting):
         related_name="+",
         help_text="What you keep about buyers, why, and who else sees it (Stripe, the post).",
     )
+    vat_number = models.CharField(
+        "VAT number",
+        max_length=20,
+        blank=True,
+        help_text="Your VAT registration number, e.g. GB123456789. Empty if you are not "
+        "VAT-registered (below the threshold): then no VAT is recorded or shown anywhere.",
+    )
     delivery_note = models.CharField(
         max_length=160,
         blank=True,
@@ -77,6 +84,7 @@ class ShopDetails(BaseSiteSetting):
             help_text="Linked before paying (the basket and the Pre-Order Form); the returns "
             "and privacy pages also from every email.",
         ),
+        FieldPanel("vat_number"),
         MultiFieldPanel(
             [FieldPanel("delivery_note"), FieldPanel("returns_note")],
             heading="On the shop and product pages",

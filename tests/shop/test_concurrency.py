@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection
 
-from shop import checkout
+from shop import checkout, shipping
 from shop.basket import BasketSummary, LineView
 from shop.models import BasketLine, Order, Product
 from tests.factories import ProductFactory
@@ -22,7 +22,7 @@ def summary_for(product: Product, quantity: int = 1) -> BasketSummary:
         basket=None,
         lines=[LineView(line)],
         currency=product.currency,
-        region="uk",
+        zone=shipping.zone("uk"),
         subtotal=product.price * quantity,
         shipping=295,
     )

@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 
-from shop import preorders
+from shop import preorders, shipping
 from shop.forms import new_form_token
 from shop.models import PreOrder, Product
 from tests.factories import PreOrderProductFactory
@@ -77,7 +77,9 @@ def test_baskets_and_the_form_racing_for_the_last_units_never_oversell():
         lines = [
             BasketLine(product=Product.objects.get(pk=pk), quantity=1) for pk in (tote.pk, book.pk)
         ]
-        return BasketSummary(basket=None, lines=[LineView(line) for line in lines], region="uk")
+        return BasketSummary(
+            basket=None, lines=[LineView(line) for line in lines], zone=shipping.zone("uk")
+        )
 
     def attempt(n):
         if n % 2:

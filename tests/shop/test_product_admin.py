@@ -30,6 +30,7 @@ def product_form_data(**changes) -> dict:
         "per_order_limit": "5",
         "release_date": "",
         "shipping_class": "small",
+        "vat_rate": "zero",
         "preorder_cap": "",
         "preorder_per_buyer_limit": "5",
         "preorder_charge_mode": "charge_now",

@@ -1,0 +1,103 @@
+"""VAT as a small UK seller charges it. Prices include VAT, as UK shoppers expect, so VAT never
+changes what a buyer pays: it is the part of each price the seller owes HMRC. Each product has
+a rate; a sale keeps, per line, the rate and the VAT it included at the time, so a later change
+of rate or of the product rewrites no receipt. Delivery is taxed like the goods it carries:
+when they have different rates, its charge is split between them by value (HMRC, VAT Notice
+700/24). A seller below the registration threshold leaves the shop's VAT number empty, and
+then no VAT is recorded or shown anywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import models
+
+
+class VatRate(models.TextChoices):
+    STANDARD = "standard", "Standard rate (20%)"
+    REDUCED = "reduced", "Reduced rate (5%)"
+    ZERO = "zero", "Zero rate (0%: books, children's clothes)"
+    EXEMPT = "exempt", "Exempt (no VAT)"
+
+
+# The UK's rates as they are today; a sale records the percentage it was charged at.
+PERCENT = {
+    VatRate.STANDARD: Decimal("20"),
+    VatRate.REDUCED: Decimal("5"),
+    VatRate.ZERO: Decimal("0"),
+    VatRate.EXEMPT: Decimal("0"),
+}
+
+
+@dataclass(frozen=True)
+class Charged:
+    """What one line of a sale was charged: its rate (code and percentage) and the VAT, in
+    pence, that its VAT-inclusive amount included."""
+
+    rate: str
+    percent: Decimal
+    vat: int
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    """One line of a VAT invoice: what was sold, for how much (VAT included), at what rate
+    and with how much VAT in it, in pence."""
+
+    description: str
+    quantity: int
+    gross: int
+    rate: str  # as the invoice shows it: "20%", "0%", "exempt"
+    vat: int
+
+    @property
+    def net(self) -> int:
+        return self.gross - self.vat
+
+
+def vat_in(gross: int, percent: Decimal) -> int:
+    """The VAT included in a VAT-inclusive amount in pence, to the nearest penny (half up):
+    £12.00 at 20% includes £2.00."""
+    share = Decimal(gross) * percent / (Decimal(100) + percent)
+    return int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def charged(rate: str, gross: int) -> Charged:
+    return Charged(rate=rate, percent=PERCENT[VatRate(rate)], vat=vat_in(gross, PERCENT[rate]))
+
+
+def on_delivery(shipping: int, goods: Sequence[tuple[str, int]]) -> int:
+    """The VAT included in a delivery charge for goods given as (rate, gross) pairs: the
+    charge is split between the rates by the goods' value, the last share taking the pennies
+    left so the shares add up to the charge."""
+    total = sum(gross for _, gross in goods)
+    if shipping == 0 or total == 0:
+        return 0
+    by_rate: dict[str, int] = {}
+    for rate, gross in goods:
+        by_rate[rate] = by_rate.get(rate, 0) + gross
+    vat, left = 0, shipping
+    rates = sorted(by_rate.items())
+    for index, (rate, gross) in enumerate(rates):
+        share = left if index == len(rates) - 1 else shipping * gross // total
+        left -= share
+        vat += vat_in(share, PERCENT[VatRate(rate)])
+    return vat
+
+
+def seller_vat_number() -> str:
+    """The shop's VAT registration number (its default site's), or "" when it is not
+    registered and charges no VAT. Read from the cached site data."""
+    from wagtail.models import Site
+
+    from cms import sitedata
+    from shop.models import ShopDetails
+
+    def read() -> str:
+        site = Site.objects.filter(is_default_site=True).first()
+        return ShopDetails.for_site(site).vat_number if site else ""
+
+    return sitedata.cached("shop-vat-number", read)

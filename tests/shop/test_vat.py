@@ -1,0 +1,205 @@
+"""VAT for a UK seller: prices include it, each product has a rate, a sale keeps per line the rate
+and the VAT at the time, delivery is taxed like its goods, and a paid order has a printable VAT
+invoice. A shop with no VAT number records and shows no VAT."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from bs4 import BeautifulSoup
+from django.test import Client
+from django.urls import reverse
+from wagtail.models import Site
+
+from shop import emails, payments, preorders, settlement, vat
+from shop.models import Order, Product, ShopDetails
+from shop.vat import VatRate
+from tests.factories import PreOrderProductFactory, ProductFactory
+from tests.shop.test_checkout import add, session_id_from, start_checkout
+from tests.shop.test_emails import plain
+
+pytestmark = pytest.mark.django_db
+
+VAT_NUMBER = "GB999999973"
+
+
+def soup(response):
+    return BeautifulSoup(response.content, "html.parser")
+
+
+@pytest.fixture
+def registered(home):
+    details = ShopDetails.for_site(Site.objects.get())
+    details.vat_number = VAT_NUMBER
+    details.postal_address = "Quire Books\n12 Chapel Street\nSalford M3 5JZ"
+    details.save()
+    return details
+
+
+@pytest.fixture
+def tote(home):
+    return ProductFactory(title="Tote", price=1200, stock=10, shipping_class="large")
+
+
+@pytest.fixture
+def book(home):
+    return ProductFactory(
+        title="Book", price=1699, stock=10, shipping_class="small", vat_rate=VatRate.ZERO
+    )
+
+
+def paid_order(fake_stripe, *products_and_quantities) -> Order:
+    buyer = Client()
+    for product, quantity in products_and_quantities:
+        add(buyer, product, quantity)
+    session_id = session_id_from(start_checkout(buyer)["Location"])
+    fake_stripe.pay(session_id, name="Ann Reader", line1="1 Canal Street", city="Salford")
+    return settlement.settle(payments.retrieve_checkout_session(session_id))
+
+
+# Working it out
+
+
+@pytest.mark.parametrize(
+    "gross, percent, included",
+    [(1200, 20, 200), (1699, 0, 0), (999, 5, 48), (1, 20, 0), (3, 20, 1), (0, 20, 0)],
+)
+def test_the_vat_a_price_includes_is_rounded_to_the_nearest_penny(gross, percent, included):
+    assert vat.vat_in(gross, Decimal(percent)) == included
+
+
+def test_delivery_for_goods_at_two_rates_is_split_by_their_value():
+    # £4.95 for a £12 tote (20%) and a £16.99 book (0%): £2.04 of it is taxed at 20%.
+    goods = [(VatRate.STANDARD, 1200), (VatRate.ZERO, 1699)]
+
+    assert vat.on_delivery(495, goods) == 34  # 204 × 20 / 120
+    assert vat.on_delivery(495, [(VatRate.STANDARD, 1200)]) == 83
+    assert vat.on_delivery(495, [(VatRate.ZERO, 1699)]) == 0
+    assert vat.on_delivery(0, goods) == 0
+
+
+# What a sale keeps
+
+
+def test_an_order_keeps_each_lines_rate_and_vat_and_the_vat_in_its_delivery(
+    registered, tote, book, fake_stripe
+):
+    order = paid_order(fake_stripe, (tote, 2), (book, 1))
+
+    lines = {line.title: (line.vat_rate, line.vat_percent, line.vat) for line in order.lines.all()}
+    assert lines == {"Tote": ("standard", Decimal("20"), 400), "Book": ("zero", Decimal("0"), 0)}
+    assert order.vat_number == VAT_NUMBER
+    assert (order.subtotal, order.shipping, order.total) == (4099, 495, 4594)  # VAT included
+    # £4.95 split by value: £2.90 with the totes (2400 of 4099) at 20% is £0.48.
+    assert order.shipping_vat == 48
+    assert order.vat_total == 448
+
+
+def test_a_later_change_of_rate_rewrites_no_sale(registered, tote, fake_stripe):
+    order = paid_order(fake_stripe, (tote, 1))
+    Product.objects.filter(pk=tote.pk).update(vat_rate=VatRate.REDUCED)
+
+    order = Order.objects.get(pk=order.pk)
+    assert [(line.vat_rate, line.vat) for line in order.lines.all()] == [("standard", 200)]
+
+
+def test_a_shop_without_a_vat_number_records_and_shows_no_vat(home, tote, fake_stripe):
+    order = paid_order(fake_stripe, (tote, 1))
+
+    assert order.vat_number == ""
+    assert [(line.vat_rate, line.vat) for line in order.lines.all()] == [("", 0)]
+    assert order.shipping_vat == 0
+    page = Client().get(order.get_absolute_url()).content.decode()
+    assert "VAT" not in page
+    invoice = reverse("shop:order_vat_invoice", args=[order.reference, order.access_token])
+    assert Client().get(invoice).status_code == 404
+
+
+def test_a_pre_order_keeps_the_vat_in_its_price_and_its_own_delivery(registered):
+    tshirt = PreOrderProductFactory(price=2000, shipping_class="large", vat_rate=VatRate.STANDARD)
+    buyer = preorders.Buyer("Ann", "ann@example.com", "1 Canal St", "", "Salford", "M5", "GB")
+
+    preorder, _ = preorders.place_preorder(tshirt.pk, 2, buyer, "form-token")
+
+    assert (preorder.vat_number, preorder.vat_rate, preorder.vat) == (VAT_NUMBER, "standard", 667)
+    assert preorder.shipping_vat == 83  # £4.95 at 20%
+
+
+# What the buyer sees
+
+
+def test_the_order_page_says_how_much_vat_the_total_includes_and_links_the_invoice(
+    registered, tote, fake_stripe
+):
+    order = paid_order(fake_stripe, (tote, 1))
+
+    page = soup(Client().get(order.get_absolute_url()))
+
+    rows = {row.th.text: row.td.text for row in page.select("tfoot tr")}
+    assert rows["Includes VAT"] == "£2.83"  # £2.00 in the tote, £0.83 in its £4.95 delivery
+    assert page.find("a", string="VAT invoice (to print or save as a PDF)")
+
+
+def test_the_vat_invoice_shows_the_seller_the_buyer_and_net_vat_and_gross_per_line(
+    registered, tote, book, fake_stripe
+):
+    order = paid_order(fake_stripe, (tote, 2), (book, 1))
+    invoice = reverse("shop:order_vat_invoice", args=[order.reference, order.access_token])
+
+    page = soup(Client().get(invoice))
+
+    assert page.h1.text == f"VAT invoice {order.reference}"
+    assert "VAT number: GB999999973" in page.text
+    assert "12 Chapel Street" in page.select_one("#seller-heading").parent.text
+    assert "Ann Reader" in page.select_one("#buyer-heading").parent.text
+    rows = [
+        [cell.text for cell in row.select("th, td")] for row in page.select(".invoice__lines tr")
+    ]
+    assert rows[1:4] == [
+        ["Tote", "2", "£20.00", "20%", "£4.00", "£24.00"],
+        ["Book", "1", "£16.99", "0%", "£0.00", "£16.99"],
+        ["Delivery", "1", "£4.47", "split by value", "£0.48", "£4.95"],
+    ]
+    assert rows[-3:] == [
+        ["Total excluding VAT", "£41.46"],
+        ["VAT", "£4.48"],
+        ["Total paid", "£45.94"],
+    ]
+
+
+def test_an_unpaid_order_or_a_wrong_link_has_no_invoice(registered, tote, fake_stripe):
+    buyer = Client()
+    add(buyer, tote, 1)
+    start_checkout(buyer)
+    order = Order.objects.get()
+
+    unpaid = reverse("shop:order_vat_invoice", args=[order.reference, order.access_token])
+    wrong = reverse("shop:order_vat_invoice", args=[order.reference, "not-the-token"])
+    assert Client().get(unpaid).status_code == 404
+    assert Client().get(wrong).status_code == 404
+
+
+def test_the_orders_csv_has_the_vat_each_order_included(
+    registered, tote, book, fake_stripe, admin_client
+):
+    order = paid_order(fake_stripe, (tote, 2), (book, 1))
+
+    response = admin_client.get(reverse("shop_orders:index"), {"export": "csv"})
+
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0]["Reference"] == order.reference
+    assert (rows[0]["Total"], rows[0]["VAT included"]) == ("4594", "448")
+    assert rows[0]["Seller's VAT number"] == VAT_NUMBER
+
+
+def test_the_receipt_says_how_much_vat_the_total_includes(
+    registered, tote, fake_stripe, smtp_inbox
+):
+    order = paid_order(fake_stripe, (tote, 1))
+
+    emails.send("order_confirmed", order.pk)
+
+    (receipt,) = [m for m in smtp_inbox.messages if m["Subject"].endswith("is confirmed")]
+    text = " ".join(plain(receipt).split())
+    assert "Total paid: £16.95 Includes VAT: £2.83" in text
