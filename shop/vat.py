@@ -66,7 +66,8 @@ def vat_in(gross: int, percent: Decimal) -> int:
 
 
 def charged(rate: str, gross: int) -> Charged:
-    return Charged(rate=rate, percent=PERCENT[VatRate(rate)], vat=vat_in(gross, PERCENT[rate]))
+    percent = PERCENT[VatRate(rate)]
+    return Charged(rate=rate, percent=percent, vat=vat_in(gross, percent))
 
 
 def on_delivery(shipping: int, goods: Sequence[tuple[str, int]]) -> int:

@@ -203,3 +203,24 @@ def test_the_receipt_says_how_much_vat_the_total_includes(
     (receipt,) = [m for m in smtp_inbox.messages if m["Subject"].endswith("is confirmed")]
     text = " ".join(plain(receipt).split())
     assert "Total paid: £16.95 Includes VAT: £2.83" in text
+
+
+def test_a_pre_orders_page_and_confirmation_say_how_much_vat_it_includes(
+    registered, smtp_inbox, commit
+):
+    tshirt = PreOrderProductFactory(
+        title="T-shirt",
+        price=2000,
+        shipping_class="large",
+        vat_rate=VatRate.STANDARD,
+        preorder_charge_mode="reserve",
+    )
+    buyer = preorders.Buyer("Ann", "ann@example.com", "1 Canal St", "", "Salford", "M5", "GB")
+
+    preorder, _ = commit(preorders.place_preorder, tshirt.pk, 1, buyer, "form-token")
+
+    page = soup(Client().get(preorder.get_absolute_url()))
+    terms = {dt.text: dt.find_next_sibling("dd").text for dt in page.select(".summary-list dt")}
+    assert terms["Includes VAT"] == "£4.16"  # £3.33 in £20.00 and £0.83 in £4.95 delivery
+    (confirmation,) = [m for m in smtp_inbox.messages if "ann@example.com" in m["To"]]
+    assert "Includes VAT: £4.16" in " ".join(plain(confirmation).split())
