@@ -190,7 +190,11 @@ class Total:
 def totals(context: dict) -> list[Total]:
     order = context["order"]
     if "refund" in context:
-        return [Total("Refunded", order.money(context["refund"].amount), grand=True)]
+        refund = context["refund"]
+        shown = [Total("Refunded", order.money(refund.amount), grand=True)]
+        if order.vat_number:
+            shown.append(Total("Includes VAT", order.money(refund.vat)))
+        return shown
     if isinstance(order, Order):
         subtotal = order.subtotal
         paid = order.status in Order.PAID_STATUSES

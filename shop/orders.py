@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F, Sum
 
-from shop import checkout, emails, payments
+from shop import checkout, emails, payments, vat
 from shop.models import Order, Product, Refund, RefundLine
 
 
@@ -170,6 +170,7 @@ def refund(
             claimed = Refund.objects.create(
                 order=order,
                 amount=amount,
+                vat=_vat_in_refund(order, lines, amount),
                 restocked=restock,
                 reason=reason.strip(),
                 idempotency_key=key,
@@ -232,6 +233,18 @@ def _check_refund(
             f"({order.money(summary.refunded)} of {order.money(summary.paid)} refunded already)."
         )
     return amount
+
+
+def _vat_in_refund(order: Order, lines: dict[int, int], amount: int) -> int:
+    """What VAT the refund gives back, by the VAT each line kept at the time of sale."""
+    if not order.vat_number:
+        return 0
+    bought = {line.pk: line for line in order.lines.all()}
+    given_back = [
+        vat.RefundedUnits(units, bought[pk].quantity, bought[pk].unit_price, bought[pk].vat)
+        for pk, units in lines.items()
+    ]
+    return vat.in_refund(given_back, amount, order.total, order.vat_total)
 
 
 def _complete_refund(refund_pk: int, refund_id: str) -> Refund:

@@ -36,6 +36,11 @@ urlpatterns = [
         views.order_vat_invoice,
         name="order_vat_invoice",
     ),
+    path(
+        "orders/<slug:reference>/<slug:token>/credit-notes/<int:number>/",
+        views.order_credit_note,
+        name="order_credit_note",
+    ),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
     path("pre-order/", views.pre_order_form, name="pre_order"),
     # Kept for Checkout Sessions opened before orders and pre-orders shared one return page.

@@ -89,6 +89,36 @@ def on_delivery(shipping: int, goods: Sequence[tuple[str, int]]) -> int:
     return vat
 
 
+@dataclass(frozen=True)
+class RefundedUnits:
+    """Units of one order line given back: how many, of how many bought at what unit price,
+    and the VAT kept for the whole line."""
+
+    units: int
+    quantity: int
+    unit_price: int
+    line_vat: int
+
+
+def in_refund(given_back: Sequence[RefundedUnits], amount: int, paid: int, paid_vat: int) -> int:
+    """The VAT in a refund of `amount`, for its credit note. Units given back carry their
+    line's VAT pro rata; money beyond their price (delivery, goodwill) carries VAT in the
+    share the whole order did (`paid_vat` of `paid`); a refund of less than the units' price
+    carries that share of their VAT."""
+    units_price = sum(item.unit_price * item.units for item in given_back)
+    units_vat = sum(_share(item.line_vat, item.units, item.quantity) for item in given_back)
+    if units_price and amount <= units_price:
+        return _share(units_vat, amount, units_price)
+    return units_vat + _share(paid_vat, amount - units_price, paid)
+
+
+def _share(whole: int, part: int, of: int) -> int:
+    """`whole` × `part` / `of`, to the nearest penny (half up)."""
+    if not of:
+        return 0
+    return int((Decimal(whole) * part / of).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def seller_vat_number() -> str:
     """The shop's VAT registration number (its default site's), or "" when it is not
     registered and charges no VAT. Read from the cached site data."""

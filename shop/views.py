@@ -323,6 +323,31 @@ def order_vat_invoice(request: HttpRequest, reference: str, token: str) -> HttpR
     )
 
 
+@never_cache
+@require_GET
+def order_credit_note(
+    request: HttpRequest, reference: str, token: str, number: int
+) -> HttpResponse:
+    """A printable VAT credit note for one refund (the order's `number`th) of an order that
+    had a VAT invoice."""
+    order = _order_for_buyer(reference, token)
+    refunds = list(order.made_refunds()) if order.vat_number else []
+    if not 1 <= number <= len(refunds):
+        raise Http404("No such credit note.")
+    refund = refunds[number - 1]
+    return render(
+        request,
+        "shop/order_credit_note.html",
+        {
+            "order": order,
+            "refund": refund,
+            "number": number,
+            "given_back": refund.lines.select_related("line"),
+            "noindex": True,
+        },
+    )
+
+
 def _order_for_buyer(reference: str, token: str) -> Order:
     order = Order.for_private_link(reference, token)
     if order is None:

@@ -322,6 +322,12 @@ class Product(index.Indexed, ClusterableModel):
         return reverse("shop:product", kwargs={"slug": self.slug})
 
     @property
+    def price_includes_vat(self) -> bool:
+        """Whether its price has VAT in it (when the shop is VAT-registered): not for a
+        zero-rated or exempt product, whose price is all the seller's."""
+        return self.vat_rate in (VatRate.STANDARD, VatRate.REDUCED)
+
+    @property
     def is_sold_out(self) -> bool:
         return self.status == self.Status.SOLD_OUT or self.stock == 0
 

@@ -254,6 +254,10 @@ class Order(Purchase):
     def address_one_line(self) -> str:
         return one_line(self.address_lines)
 
+    def made_refunds(self):
+        """The refunds Stripe has made, oldest first (one being asked for is not one yet)."""
+        return self.refunds.filter(stripe_refund_id__isnull=False).order_by("created_at", "pk")
+
     @property
     def vat_total(self) -> int:
         """The VAT in what this order charged (kept at the time of sale)."""

@@ -13,6 +13,9 @@ from shop.models.orders import Order, OrderLine
 class Refund(models.Model):
     order = models.ForeignKey(Order, related_name="refunds", on_delete=models.PROTECT)
     amount = models.PositiveIntegerField(help_text="In minor units (pence), as Stripe counts it.")
+    vat = models.PositiveIntegerField(
+        "VAT refunded", default=0, help_text="The VAT in the amount, for its credit note."
+    )
     restocked = models.BooleanField(default=False)
     reason = models.CharField(max_length=500)
     # One per confirmation page sent: a double-submit finds the refund its first submission
@@ -43,6 +46,10 @@ class Refund(models.Model):
     @property
     def amount_display(self) -> str:
         return self.order.money(self.amount)
+
+    @property
+    def net(self) -> int:
+        return self.amount - self.vat
 
 
 class RefundLine(models.Model):

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from wagtail.models import Site
 
-from shop import emails, payments, preorders, settlement, vat
+from shop import emails, orders, payments, preorders, settlement, vat
 from shop.models import Order, Product, ShopDetails
 from shop.vat import VatRate
 from tests.factories import PreOrderProductFactory, ProductFactory
@@ -224,3 +224,80 @@ def test_a_pre_orders_page_and_confirmation_say_how_much_vat_it_includes(
     assert terms["Includes VAT"] == "£4.16"  # £3.33 in £20.00 and £0.83 in £4.95 delivery
     (confirmation,) = [m for m in smtp_inbox.messages if "ann@example.com" in m["To"]]
     assert "Includes VAT: £4.16" in " ".join(plain(confirmation).split())
+
+
+def test_a_product_page_says_its_price_includes_vat_unless_it_has_none(
+    registered, tote, book, client
+):
+    def note(product):
+        found = soup(client.get(product.get_absolute_url())).select_one(".product__vat")
+        return found.text if found else None
+
+    assert note(tote) == "incl. VAT"
+    assert note(book) is None  # zero-rated: the price has no VAT in it
+
+
+def test_an_unregistered_shops_product_pages_say_nothing_of_vat(home, tote, client):
+    assert soup(client.get(tote.get_absolute_url())).select_one(".product__vat") is None
+
+
+# Refunds: credit notes
+
+
+@pytest.mark.parametrize(
+    "units, amount, included",
+    [
+        ([(1, 2, 1200, 400)], 1200, 200),  # one of two totes: its VAT
+        ([(1, 2, 1200, 400)], 600, 100),  # half its price back: half its VAT
+        ([(1, 2, 1200, 400)], 1695, 248),  # with the delivery: £0.48 more, the order's share
+        ([(1, 1, 1699, 0)], 1699, 0),  # a zero-rated book
+        ([], 1000, 98),  # £10 of goodwill: the order's share of VAT (448 of 4594)
+    ],
+)
+def test_the_vat_in_a_refund_follows_the_vat_kept_for_what_is_given_back(units, amount, included):
+    given_back = [vat.RefundedUnits(*item) for item in units]
+
+    assert vat.in_refund(given_back, amount, paid=4594, paid_vat=448) == included
+
+
+def test_a_refund_of_a_vat_registered_order_has_a_credit_note(registered, tote, book, fake_stripe):
+    order = paid_order(fake_stripe, (tote, 2), (book, 1))
+    totes = order.lines.get(title="Tote")
+
+    refund = orders.refund(order.pk, key="page-1", reason="Torn handle", lines={totes.pk: 1})
+
+    assert (refund.amount, refund.vat) == (1200, 200)
+    page = soup(Client().get(order.get_absolute_url()))
+    link = page.find("a", string=f"credit note {order.reference}-1")
+    note = soup(Client().get(link["href"]))
+    assert note.h1.text == f"Credit note {order.reference}-1"
+    terms = {dt.text: dt.find_next_sibling("dd").text for dt in note.select("dt")}
+    assert terms["For VAT invoice"].startswith(order.reference)
+    assert (terms["Reason"], terms["Items given back"]) == ("Torn handle", "1 × Tote")
+    rows = {row.th.text: row.td.text for row in note.select(".invoice__lines tr")}
+    assert rows == {
+        "Refund excluding VAT": "£10.00",
+        "VAT": "£2.00",
+        "Total refunded": "£12.00",
+    }
+
+
+def test_an_unregistered_shops_refund_has_no_credit_note(home, tote, fake_stripe):
+    order = paid_order(fake_stripe, (tote, 1))
+
+    refund = orders.refund(order.pk, key="page-1", reason="Changed mind", amount=500)
+
+    assert refund.vat == 0
+    note = reverse("shop:order_credit_note", args=[order.reference, order.access_token, 1])
+    assert Client().get(note).status_code == 404
+    assert "credit note" not in Client().get(order.get_absolute_url()).content.decode()
+
+
+def test_the_refund_email_says_how_much_vat_was_refunded(registered, tote, fake_stripe, smtp_inbox):
+    order = paid_order(fake_stripe, (tote, 2))
+    refund = orders.refund(order.pk, key="page-1", reason="Torn", lines={order.lines.get().pk: 1})
+
+    emails.send("order_refunded", refund.pk)
+
+    (sent,) = [m for m in smtp_inbox.messages if m["Subject"].startswith("Your refund")]
+    assert "Refunded: £12.00 Includes VAT: £2.00" in " ".join(plain(sent).split())
