@@ -157,7 +157,7 @@ class OrderViewSet(ParcelViewSet):
     to_pack = {Order.Status.PAID, Order.Status.PACKED}
 
     def listing_queryset(self):
-        return Order.objects.prefetch_related("lines")
+        return Order.objects.prefetch_related("lines", "preorders__product")
 
     def get_form_class(self, for_update=False):
         return OrderStatusForm

@@ -282,7 +282,7 @@ class Order(Purchase):
                 preorder.vat_percent_display,
                 preorder.vat,
             )
-            for preorder in self.preorders.select_related("product")
+            for preorder in self.preorders.all()  # prefetched with their products by listings
             if preorder.charge_mode == PreOrderChargeMode.CHARGE_NOW
         ]
         if self.shipping:
