@@ -193,7 +193,7 @@ def totals(context: dict) -> list[Total]:
         refund = context["refund"]
         shown = [Total("Refunded", order.money(refund.amount), grand=True)]
         if order.vat_number:
-            shown.append(Total("Includes VAT", order.money(refund.vat)))
+            shown += _vat_rows(order, refund.vat)
         return shown
     if isinstance(order, Order):
         subtotal = order.subtotal
@@ -213,8 +213,13 @@ def totals(context: dict) -> list[Total]:
         Total(label, order.money(order.total), grand=True),
     ]
     if order.vat_number:  # the shop was VAT-registered when it was bought
-        shown.append(Total("Includes VAT", order.money(order.vat_total)))
+        shown += _vat_rows(order, order.vat_total)
     return shown
+
+
+def _vat_rows(order: Order | PreOrder, vat: int) -> list[Total]:
+    """A receipt from a VAT-registered shop says the VAT it includes and the shop's number."""
+    return [Total("Includes VAT", order.money(vat)), Total("Our VAT number", order.vat_number)]
 
 
 _INLINER = css_inline.CSSInliner(

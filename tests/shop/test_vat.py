@@ -202,7 +202,7 @@ def test_the_receipt_says_how_much_vat_the_total_includes(
 
     (receipt,) = [m for m in smtp_inbox.messages if m["Subject"].endswith("is confirmed")]
     text = " ".join(plain(receipt).split())
-    assert "Total paid: £16.95 Includes VAT: £2.83" in text
+    assert "Total paid: £16.95 Includes VAT: £2.83 Our VAT number: GB999999973" in text
 
 
 def test_a_pre_orders_page_and_confirmation_say_how_much_vat_it_includes(
