@@ -61,8 +61,7 @@ class InvoiceLine:
 def vat_in(gross: int, percent: Decimal) -> int:
     """The VAT included in a VAT-inclusive amount in pence, to the nearest penny (half up):
     £12.00 at 20% includes £2.00."""
-    share = Decimal(gross) * percent / (Decimal(100) + percent)
-    return int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return _share(gross, percent, Decimal(100) + percent)
 
 
 def charged(rate: str, gross: int) -> Charged:
@@ -112,8 +111,9 @@ def in_refund(given_back: Sequence[RefundedUnits], amount: int, paid: int, paid_
     return units_vat + _share(paid_vat, amount - units_price, paid)
 
 
-def _share(whole: int, part: int, of: int) -> int:
-    """`whole` × `part` / `of`, to the nearest penny (half up)."""
+def _share(whole: int, part: int | Decimal, of: int | Decimal) -> int:
+    """`whole` × `part` / `of`, to the nearest penny (half up): every VAT amount is rounded
+    here."""
     if not of:
         return 0
     return int((Decimal(whole) * part / of).quantize(Decimal(1), rounding=ROUND_HALF_UP))

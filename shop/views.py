@@ -314,6 +314,7 @@ def order_vat_invoice(request: HttpRequest, reference: str, token: str) -> HttpR
         request,
         "shop/order_vat_invoice.html",
         {
+            "document_title": f"VAT invoice {order.reference}",
             "order": order,
             "lines": lines,
             "vat_total": sum(line.vat for line in lines),
@@ -339,6 +340,7 @@ def order_credit_note(
         request,
         "shop/order_credit_note.html",
         {
+            "document_title": f"Credit note {order.reference}-{number}",
             "order": order,
             "refund": refund,
             "number": number,

@@ -15,7 +15,7 @@ from django.utils.crypto import get_random_string
 from shop import vat
 from shop.addresses import one_line, stripe_postal_lines
 from shop.models.basket import BasketLine
-from shop.models.catalogue import Product
+from shop.models.catalogue import PreOrderChargeMode, Product
 from shop.models.purchase import Purchase
 from shop.models.vat import VatCharged
 from shop.money import CURRENCY_CHOICES, DEFAULT_CURRENCY
@@ -266,8 +266,6 @@ class Order(Purchase):
     def vat_invoice_lines(self) -> list[vat.InvoiceLine]:
         """What the buyer paid for with this order, each with its VAT as kept at the time of
         sale: the items, the pre-orders paid with it, and delivery (at the goods' rates)."""
-        from shop.models.catalogue import PreOrderChargeMode
-
         lines = [
             vat.InvoiceLine(
                 line.title, line.quantity, line.line_total, line.vat_percent_display, line.vat

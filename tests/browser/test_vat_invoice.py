@@ -1,10 +1,11 @@
 """A buyer of a VAT-registered shop pays on the local Stripe server, sees on their order page how
 much VAT the total includes, opens the VAT invoice and prints it: the print shows the invoice
-alone, without the site's header, footer or links back."""
+alone, without the site's header, footer or links back. Refunded, they find its credit note."""
 
 import pytest
 from playwright.sync_api import expect
 
+from shop import orders
 from shop.models import Order
 
 pytestmark = pytest.mark.browser
@@ -44,4 +45,18 @@ def test_a_buyer_opens_and_prints_the_vat_invoice_for_their_order(
     page.screenshot(path=tmp_path / "invoice.png", full_page=True)
     page.pdf(path=tmp_path / "invoice.pdf")  # what "Save as PDF" makes: it renders
     assert (tmp_path / "invoice.pdf").stat().st_size > 1000
+
+    # Staff refund the bag (Shop → Orders; tests/browser/test_order_admin.py walks that):
+    # the buyer finds the credit note on their order page.
+    orders.refund(order.pk, key="page-1", reason="Torn handle", lines={order.lines.get().pk: 1})
+    page.emulate_media(media="screen")
+    page.get_by_role("link", name="Back to your order").click()
+    page.get_by_role("link", name=f"credit note {order.reference}-1").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Credit note {order.reference}-1")
+    refunded = page.get_by_role("table", name="Refunded, in GBP")
+    expect(refunded.get_by_role("rowheader")).to_have_text(
+        ["Refund excluding VAT", "VAT", "Total refunded"]
+    )
+    expect(refunded.get_by_role("cell")).to_have_text(["£10.00", "£2.00", "£12.00"])
+    page.screenshot(path=tmp_path / "credit-note.png", full_page=True)
     page.close()
