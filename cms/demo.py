@@ -29,7 +29,13 @@ from cms.models import (
     SiteIdentity,
     StandardPage,
 )
-from shop.models import PreOrderChargeMode, PreOrderFormPage, Product, ShopDetails
+from shop.models import (
+    DiscountCode,
+    PreOrderChargeMode,
+    PreOrderFormPage,
+    Product,
+    ShopDetails,
+)
 from shop.vat import VatRate
 
 # The local paper is made up, and so is its address (.example is reserved for examples).
@@ -737,6 +743,11 @@ def load_demo_site() -> dict[str, int]:
     if not details.vat_number:  # HMRC's published test number, so receipts show VAT
         details.vat_number = "GB999999973"
         details.save()
+    # A code to try in the basket: 10% off everything in stock, for the first 100 orders.
+    DiscountCode.objects.get_or_create(
+        code="WELCOME10",
+        defaults={"percent": 10, "usage_cap": 100, "note": "The demo's welcome code."},
+    )
 
     created["images"] = image_model.objects.count() - images_before
     return created

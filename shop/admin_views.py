@@ -217,13 +217,15 @@ class RefundForm(forms.Form):
         for line in order.lines.all():
             left = summary.left_by_line[line.pk]
             name = f"line_{line.pk}"
+            after_discount = f", {order.money(line.paid)} in all after its discount"
             # No max_value: shop/orders.py says what is left when the refund is made, so a page
             # sent twice finds its first refund rather than a quantity error.
             self.fields[name] = forms.IntegerField(
                 required=False,
                 min_value=0,
                 initial=0,
-                label=f"{line.title} ({order.money(line.unit_price)} each)",
+                label=f"{line.title} ({order.money(line.unit_price)} each"
+                f"{after_discount if line.discount else ''})",
                 help_text=f"{left} of {line.quantity} not refunded yet.",
                 disabled=left == 0,
             )

@@ -20,8 +20,17 @@ from django.db import transaction
 from django.db.models import Sum
 from django.http import HttpRequest
 
-from shop import shipping
-from shop.models import Basket, BasketLine, Order, OrderLine, PreOrder, PreOrderChargeMode, Product
+from shop import discounts, shipping
+from shop.models import (
+    Basket,
+    BasketLine,
+    DiscountCode,
+    Order,
+    OrderLine,
+    PreOrder,
+    PreOrderChargeMode,
+    Product,
+)
 from shop.money import DEFAULT_CURRENCY, format_money
 
 CHARGE_NOW = PreOrderChargeMode.CHARGE_NOW
@@ -215,6 +224,44 @@ def set_shipping_region(request: HttpRequest, region: str, form_basket_id=None) 
         basket.save(update_fields=["shipping_region", "updated_at"])
 
 
+def apply_discount_code(request: HttpRequest, text: str, form_basket_id=None) -> DiscountCode:
+    """Keep the code the buyer typed with their basket (one a basket: a second replaces the
+    first), if it can be used now and takes something off what is in it."""
+    typed = (text or "").strip()
+    if not typed:
+        raise BasketError("Type your discount code, e.g. SUMMER10, then press Apply.")
+    code = discounts.find(typed)
+    if code is None:
+        raise BasketError(
+            f"“{typed[:40]}” is not one of our discount codes. Please check it and try again."
+        )
+    reason = code.why_not_usable()
+    if reason:
+        raise BasketError(reason)
+    with transaction.atomic():
+        basket = _basket_for_change(request, form_basket_id)
+        in_stock = [
+            (line.product_id, line.line_total)
+            for line in basket.lines.select_related("product")
+            if line.product.status != Product.Status.PRE_ORDER
+        ]
+        if not any(discounts.off_each_line(code, in_stock)):
+            raise BasketError(
+                f"The code {code.code} does not apply to anything in your basket"
+                + (" (codes take nothing off pre-orders)." if not in_stock else ".")
+            )
+        basket.discount_code = code
+        basket.save(update_fields=["discount_code", "updated_at"])
+    return code
+
+
+def remove_discount_code(request: HttpRequest, form_basket_id=None) -> None:
+    with transaction.atomic():
+        basket = _basket_for_change(request, form_basket_id)
+        basket.discount_code = None
+        basket.save(update_fields=["discount_code", "updated_at"])
+
+
 def _line(basket: Basket, product_id) -> BasketLine:
     line = basket.lines.select_related("product").filter(product_id=_form_id(product_id)).first()
     if line is None:
@@ -234,6 +281,12 @@ class LineView:
     line: BasketLine
     problem: str = ""
     shipping: int = 0  # a pre-order's own delivery charge: it is sent on its own, on release
+    discount: int = 0  # what the basket's discount code takes off this line
+
+    @property
+    def paid(self) -> int:
+        """The line's price after its discount."""
+        return self.line.line_total - self.discount
 
     @property
     def product(self) -> Product:
@@ -277,10 +330,13 @@ class BasketSummary:
     shipping: int = 0
     in_stock_shipping: int = 0  # the one charge for the items in stock, sent together
     due_now: int = 0  # what checkout charges: in-stock items, charge-now pre-orders, delivery
+    discount_code: DiscountCode | None = None  # the code the buyer gave, usable or not
+    discount_problem: str = ""  # why that code takes nothing off now
+    discount: int = 0  # what it takes off, the sum of the lines' discounts
 
     @property
     def total(self) -> int:
-        return self.subtotal + self.shipping
+        return self.subtotal - self.discount + self.shipping
 
     @property
     def to_free_delivery(self) -> int | None:
@@ -288,7 +344,7 @@ class BasketSummary:
         free already, None when this zone never delivers free or nothing ships now."""
         if self.zone is None or self.zone.free_over is None or not self.in_stock_lines:
             return None
-        goods = sum(view.line.line_total for view in self.in_stock_lines)
+        goods = sum(view.paid for view in self.in_stock_lines)
         return max(self.zone.free_over - goods, 0)
 
     @property
@@ -331,6 +387,10 @@ class BasketSummary:
         return self.money(self.subtotal)
 
     @property
+    def discount_display(self) -> str:
+        return self.money(-self.discount)
+
+    @property
     def shipping_display(self) -> str:
         return self.money(self.shipping)
 
@@ -357,20 +417,36 @@ def summarise(request: HttpRequest) -> BasketSummary:
         views = [LineView(line, _problem_with(line, held.get(line.product_id))) for line in lines]
     # A zone staff have since deleted (or none chosen yet): the shop's first.
     zone = shipping.zone(basket.shipping_region) or shipping.default_zone()
+    code, problem = basket.discount_code, ""
+    if code is not None:
+        problem = code.why_not_usable()
+        summary = price(basket, views, zone, None if problem else code)
+        if not problem and not summary.discount:
+            problem = f"The code {code.code} does not apply to anything in your basket now."
+        summary.discount_code, summary.discount_problem = code, problem
+        return summary
     return price(basket, views, zone)
 
 
 def price(
-    basket: Basket, views: list[LineView], zone: shipping.ShippingZone | None
+    basket: Basket,
+    views: list[LineView],
+    zone: shipping.ShippingZone | None,
+    code: DiscountCode | None = None,
 ) -> BasketSummary:
-    """What the basket costs and what of it is paid at checkout. Items in stock ship together
-    at one charge (free from the zone's threshold on their total); each pre-order ships on its
-    own on release, with its own charge, paid when the pre-order is."""
+    """What the basket costs and what of it is paid at checkout. `code`, if given, takes its
+    discount off the items in stock. Those ship together at one charge (free from the zone's
+    threshold on their total after the discount); each pre-order ships on its own on release,
+    with its own charge, paid when the pre-order is."""
     in_stock = [view for view in views if not view.is_preorder]
+    goods = [(view.product.pk, view.line.line_total) for view in in_stock]
+    off = discounts.off_each_line(code, goods) if code is not None else [0] * len(goods)
+    for view, discount in zip(in_stock, off, strict=True):
+        view.discount = discount
     now_shipping = shipping.shipping_cost(
         zone,
         (view.product.shipping_class for view in in_stock),
-        sum(view.line.line_total for view in in_stock),
+        sum(view.paid for view in in_stock),
     )
     for view in views:
         if view.is_preorder:
@@ -386,7 +462,9 @@ def price(
         subtotal=sum(view.line.line_total for view in views),
         shipping=now_shipping + sum(view.shipping for view in views),
         in_stock_shipping=now_shipping,
-        due_now=sum(view.line.line_total + view.shipping for view in paid_now) + now_shipping,
+        due_now=sum(view.paid + view.shipping for view in paid_now) + now_shipping,
+        discount_code=code,
+        discount=sum(view.discount for view in in_stock),
     )
 
 

@@ -238,6 +238,8 @@ def _order(order: Order, holding: Holding) -> dict:
             for line in lines
         ],
         "subtotal": _money(order, order.subtotal),
+        "discount_code": order.discount_label,
+        "discount": _money(order, order.discount),
         "delivery": _money(order, order.shipping),
         "total": _money(order, order.total),
         "delivery_region": order.shipping_region,

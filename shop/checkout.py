@@ -24,7 +24,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from shop import basket as baskets
-from shop import payments, preorders, settlement, vat
+from shop import discounts, payments, preorders, settlement, vat
 from shop.models import Order, OrderLine, PreOrder, PreOrderChargeMode, Product
 
 logger = logging.getLogger(__name__)
@@ -41,9 +41,11 @@ class CheckoutError(Exception):
         self.message = message
 
 
-def start_checkout(request: HttpRequest, email: str) -> str:
+def start_checkout(request: HttpRequest, email: str, seen_due: str | None = None) -> str:
     """Create the order, take its stock and open a Stripe Checkout Session; returns the URL
-    to send the buyer to."""
+    to send the buyer to. `seen_due` is the amount the buyer's Pay button showed (in pence):
+    if the basket now costs something else (a discount code ran out, a price changed), they
+    are shown the new total before being sent to pay it."""
     email = (email or "").strip()
     try:
         validate_email(email)
@@ -72,6 +74,15 @@ def start_checkout(request: HttpRequest, email: str) -> str:
             "The shop has not yet said where it delivers, so orders cannot be taken. "
             "Your basket is kept; please come back soon."
         )
+    if seen_due is not None and seen_due.strip() != str(summary.due_now):
+        if summary.discount_problem:
+            raise CheckoutError(
+                f"{summary.discount_problem} Your basket now shows the price without it."
+            )
+        raise CheckoutError(
+            f"The amount to pay has changed since you saw it: it is now "
+            f"{summary.due_now_display}. Nothing was charged; please check your basket."
+        )
 
     order = create_order_taking_stock(summary, email)
     success_url = request.build_absolute_uri(reverse("shop:checkout_success"))
@@ -83,10 +94,7 @@ def start_checkout(request: HttpRequest, email: str) -> str:
         reference=order.reference,
         email=order.email,
         currency=order.currency,
-        lines=[
-            payments.LineItem(line.title, line.unit_price, line.quantity)
-            for line in order.lines.all()
-        ]
+        lines=[_payment_item(order, line) for line in order.lines.all()]
         + [
             payments.LineItem(f"Pre-order: {p.product.title}", p.unit_price, p.quantity)
             for p in order.preorders.select_related("product")
@@ -150,7 +158,18 @@ def create_order_taking_stock(summary: baskets.BasketSummary, email: str) -> Ord
                 _check_campaign(product, view.line.quantity, email)
             else:
                 _check_stock(product, view.line.quantity)
-        priced = baskets.price(summary.basket, views, summary.zone)
+        code = None
+        if summary.discount:  # the code the buyer saw applied: claim one use of it
+            try:
+                code = discounts.claim(summary.discount_code.pk)
+            except discounts.DiscountError as error:
+                raise CheckoutError(error.message) from error
+        priced = baskets.price(summary.basket, views, summary.zone, code)
+        if priced.due_now == 0 and code is not None:
+            raise CheckoutError(
+                f"With the code {code.code} there is nothing left to pay, and a payment of "
+                "nothing cannot be taken online: please get in touch with us to place this order."
+            )
         if priced.due_now == 0:
             raise CheckoutError(
                 "Nothing in your basket is paid today, so there is nothing to pay for here: "
@@ -158,12 +177,15 @@ def create_order_taking_stock(summary: baskets.BasketSummary, email: str) -> Ord
                 "they go to."
             )
         vat_number = vat.seller_vat_number()
+        paid_now = [view for view in views if view.paid_at_checkout]
         order = Order.objects.create(
             email=email,
             currency=priced.currency,
-            subtotal=sum(view.line.line_total for view in views if view.paid_at_checkout),
-            shipping=priced.due_now
-            - sum(view.line.line_total for view in views if view.paid_at_checkout),
+            subtotal=sum(view.line.line_total for view in paid_now),
+            discount_code=code,
+            discount_label=code.code if code else "",
+            discount=priced.discount,
+            shipping=priced.due_now - sum(view.paid for view in paid_now),
             total=priced.due_now,
             shipping_region=priced.zone.code,
             vat_number=vat_number,
@@ -180,7 +202,7 @@ def create_order_taking_stock(summary: baskets.BasketSummary, email: str) -> Ord
 def _delivery_vat(priced: baskets.BasketSummary) -> int:
     """The VAT in what the order charges for delivery: the items in stock's one charge, split
     between their rates by value, and the delivery of each pre-order paid now, at its rate."""
-    in_stock = [(view.product.vat_rate, view.line.line_total) for view in priced.in_stock_lines]
+    in_stock = [(view.product.vat_rate, view.paid) for view in priced.in_stock_lines]
     return vat.on_delivery(priced.in_stock_shipping, in_stock) + sum(
         vat.on_delivery(view.shipping, [(view.product.vat_rate, view.line.line_total)])
         for view in priced.preorder_lines
@@ -221,10 +243,23 @@ def _take_stock(order: Order, view: baskets.LineView) -> None:
         title=product.title,
         unit_price=product.price,
         quantity=quantity,
+        discount=view.discount,
     )
     if order.vat_number:
-        line.record_vat(product.vat_rate, line.line_total)
+        line.record_vat(product.vat_rate, line.paid)
     line.save()
+
+
+def _payment_item(order: Order, line: OrderLine) -> payments.LineItem:
+    """The line as Stripe's page lists it, at what it costs after the order's discount. Stripe
+    prices a line per unit, so a discount that does not share evenly between the units is
+    shown as one item for the whole line, to keep Stripe's total to the penny."""
+    if not line.discount:
+        return payments.LineItem(line.title, line.unit_price, line.quantity)
+    title = f"{line.title} (with code {order.discount_label})"
+    if line.paid % line.quantity == 0:
+        return payments.LineItem(title, line.paid // line.quantity, line.quantity)
+    return payments.LineItem(f"{line.quantity} × {title}", line.paid, 1)
 
 
 def _take_campaign_units(order: Order, view: baskets.LineView, email: str) -> None:

@@ -207,8 +207,10 @@ def totals(context: dict) -> list[Total]:
         label = "Total, not charged"
     else:
         label = "Total paid" if paid else "Total"
-    shown = [
-        Total("Subtotal", order.money(subtotal)),
+    shown = [Total("Subtotal", order.money(subtotal))]
+    if isinstance(order, Order) and order.discount:
+        shown.append(Total(f"Discount ({order.discount_label})", order.discount_display))
+    shown += [
         Total("Delivery", order.money(order.shipping)),
         Total(label, order.money(order.total), grand=True),
     ]

@@ -1,7 +1,7 @@
 """Money is an integer number of minor units (pence) and a currency, as Stripe counts it."""
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 CURRENCIES = {
     # code: (symbol, minor units per major unit)
@@ -19,6 +19,15 @@ def format_money(amount: int, currency: str = DEFAULT_CURRENCY) -> str:
     major = Decimal(amount) / per_unit
     sign = "-" if amount < 0 else ""
     return f"{sign}{symbol}{abs(major):,.2f}"
+
+
+def share(whole: int, part: int | Decimal, of: int | Decimal) -> int:
+    """`whole` × `part` / `of` to the nearest penny, half a penny up: 10% of £12.25 is
+    £1.23. Every VAT amount and every percentage discount is rounded here, so a receipt's
+    figures agree wherever they are worked out."""
+    if not of:
+        return 0
+    return int((Decimal(whole) * part / of).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def decimal_amount(amount: int, currency: str = DEFAULT_CURRENCY) -> str:

@@ -210,7 +210,6 @@ def _check_refund(
         raise OrderActionError("Say why the order is refunded.")
     summary = refund_summary(order)
     order_lines = {line.pk: line for line in order.lines.all()}
-    prices = {line_id: line.unit_price for line_id, line in order_lines.items()}
     for line_id, units in lines.items():
         if line_id not in order_lines or units < 0:
             raise OrderActionError("Choose items from this order to refund.")
@@ -222,7 +221,7 @@ def _check_refund(
     if restock and not lines:
         raise OrderActionError("Choose the items to put back in stock.")
     if amount is None:
-        amount = sum(prices[line_id] * units for line_id, units in lines.items())
+        amount = sum(order_lines[line_id].paid_for(units) for line_id, units in lines.items())
         if not amount:
             raise OrderActionError("Choose the items to refund, or type an amount.")
     if amount <= 0:
@@ -241,7 +240,7 @@ def _vat_in_refund(order: Order, lines: dict[int, int], amount: int) -> int:
         return 0
     bought = {line.pk: line for line in order.lines.all()}
     given_back = [
-        vat.RefundedUnits(units, bought[pk].quantity, bought[pk].unit_price, bought[pk].vat)
+        vat.RefundedUnits(units, bought[pk].quantity, bought[pk].paid, bought[pk].vat)
         for pk, units in lines.items()
     ]
     return vat.in_refund(given_back, amount, order.total, order.vat_total)

@@ -77,6 +77,20 @@ def refuse_back_in_stock(client_ip: str, email: str) -> str | None:
     )
 
 
+def refuse_discount_code(client_ip: str) -> str | None:
+    """Count one discount code tried; the reason when the IP has tried
+    QUIRE_DISCOUNT_CODE_LIMIT_PER_IP already in the window, else None."""
+    limits = [("discount-code-ip", client_ip, settings.QUIRE_DISCOUNT_CODE_LIMIT_PER_IP)]
+    window_seconds = _first_used_up(limits)
+    if window_seconds is None:
+        return None
+    minutes = -(-window_seconds // 60)
+    return (
+        f"Too many discount codes have been tried from here in the last {minutes} minutes. "
+        "Your basket is kept just as it is; please try again later."
+    )
+
+
 def _first_used_up(limits) -> int | None:
     """Count one attempt against each (scope, key, (limit, window)) in turn; the window of the
     first that is used up (those after it are not counted), or None."""

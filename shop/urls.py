@@ -23,6 +23,8 @@ urlpatterns = [
     path("basket/remove/", views.basket_remove, name="basket_remove"),
     path("basket/empty/", views.basket_empty, name="basket_empty"),
     path("basket/region/", views.basket_region, name="basket_region"),
+    path("basket/discount/", views.basket_discount, name="basket_discount"),
+    path("basket/discount/remove/", views.basket_discount_remove, name="basket_discount_remove"),
     path("checkout/", views.checkout_start, name="checkout"),
     path("checkout/success/", views.payment_return, name="checkout_success"),
     path(

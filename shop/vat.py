@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import models
+
+from shop.money import share
 
 
 class VatRate(models.TextChoices):
@@ -61,7 +63,7 @@ class InvoiceLine:
 def vat_in(gross: int, percent: Decimal) -> int:
     """The VAT included in a VAT-inclusive amount in pence, to the nearest penny (half up):
     £12.00 at 20% includes £2.00."""
-    return _share(gross, percent, Decimal(100) + percent)
+    return share(gross, percent, Decimal(100) + percent)
 
 
 def charged(rate: str, gross: int) -> Charged:
@@ -82,20 +84,20 @@ def on_delivery(shipping: int, goods: Sequence[tuple[str, int]]) -> int:
     vat, left = 0, shipping
     rates = sorted(by_rate.items())
     for index, (rate, gross) in enumerate(rates):
-        share = left if index == len(rates) - 1 else shipping * gross // total
-        left -= share
-        vat += vat_in(share, PERCENT[VatRate(rate)])
+        part = left if index == len(rates) - 1 else shipping * gross // total
+        left -= part
+        vat += vat_in(part, PERCENT[VatRate(rate)])
     return vat
 
 
 @dataclass(frozen=True)
 class RefundedUnits:
-    """Units of one order line given back: how many, of how many bought at what unit price,
-    and the VAT kept for the whole line."""
+    """Units of one order line given back: how many, of how many bought, and what the whole
+    line was paid (after any discount) and the VAT kept for it."""
 
     units: int
     quantity: int
-    unit_price: int
+    line_paid: int
     line_vat: int
 
 
@@ -104,19 +106,11 @@ def in_refund(given_back: Sequence[RefundedUnits], amount: int, paid: int, paid_
     line's VAT pro rata; money beyond their price (delivery, goodwill) carries VAT in the
     share the whole order did (`paid_vat` of `paid`); a refund of less than the units' price
     carries that share of their VAT."""
-    units_price = sum(item.unit_price * item.units for item in given_back)
-    units_vat = sum(_share(item.line_vat, item.units, item.quantity) for item in given_back)
+    units_price = sum(share(item.line_paid, item.units, item.quantity) for item in given_back)
+    units_vat = sum(share(item.line_vat, item.units, item.quantity) for item in given_back)
     if units_price and amount <= units_price:
-        return _share(units_vat, amount, units_price)
-    return units_vat + _share(paid_vat, amount - units_price, paid)
-
-
-def _share(whole: int, part: int | Decimal, of: int | Decimal) -> int:
-    """`whole` × `part` / `of`, to the nearest penny (half up): every VAT amount is rounded
-    here."""
-    if not of:
-        return 0
-    return int((Decimal(whole) * part / of).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        return share(units_vat, amount, units_price)
+    return units_vat + share(paid_vat, amount - units_price, paid)
 
 
 def seller_vat_number() -> str:

@@ -231,6 +231,32 @@ def basket_region(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+def basket_discount(request: HttpRequest) -> HttpResponse:
+    """Apply the discount code typed in the basket; tries are rate-limited per client IP, so
+    codes cannot be found by guessing."""
+    refusal = ratelimit.refuse_discount_code(ratelimit.client_ip(request))
+    if refusal is not None:
+        messages.error(request, refusal)
+        return redirect("shop:basket")
+    return _back_to_basket(
+        request,
+        lambda: baskets.apply_discount_code(
+            request, request.POST.get("code", ""), request.POST.get("basket")
+        ),
+        "The code {result.code} is applied: {result.value_display}.",
+    )
+
+
+@require_POST
+def basket_discount_remove(request: HttpRequest) -> HttpResponse:
+    return _back_to_basket(
+        request,
+        lambda: baskets.remove_discount_code(request, request.POST.get("basket")),
+        "The discount code is removed.",
+    )
+
+
+@require_POST
 def checkout_start(request: HttpRequest) -> HttpResponse:
     """Send the buyer to Stripe; on any problem, back to the basket with the reason. Starts
     are rate-limited first, so a refused one takes no stock and closes no open checkout."""
@@ -238,7 +264,7 @@ def checkout_start(request: HttpRequest) -> HttpResponse:
     refusal = ratelimit.refuse_checkout(request.session.session_key, ratelimit.client_ip(request))
     if refusal is None:
         try:
-            return redirect(checkout.start_checkout(request, email))
+            return redirect(checkout.start_checkout(request, email, request.POST.get("due")))
         except checkout.CheckoutError as error:
             refusal = error.message
     messages.error(request, refusal)

@@ -35,7 +35,14 @@ from shop.admin_views import (
     may_run_campaigns,
 )
 from shop.email_previews import EmailPreviewView, previewable_kinds
-from shop.models import BuyerDataRequest, Order, PreOrder, Product, ShippingZone
+from shop.models import (
+    BuyerDataRequest,
+    DiscountCode,
+    Order,
+    PreOrder,
+    Product,
+    ShippingZone,
+)
 
 register_permission_policy(Order, OrderPermissionPolicy(Order))
 register_permission_policy(PreOrder, PreOrderPermissionPolicy(PreOrder))
@@ -121,6 +128,8 @@ class OrderViewSet(ParcelViewSet):
         "shipping_region",
         "currency",
         "subtotal",
+        "discount_label",
+        "discount",
         "shipping",
         "total",
         "vat_total",
@@ -132,6 +141,7 @@ class OrderViewSet(ParcelViewSet):
     export_headings = {
         "items_summary": "Items",
         "address_one_line": "Address",
+        "discount_label": "Discount code",
         "vat_total": "VAT included",
         "vat_number": "Seller's VAT number",
     }
@@ -299,6 +309,30 @@ class ShippingZoneViewSet(ModelViewSet):
     inspect_view_enabled = False
 
 
+class DiscountCodeViewSet(ModelViewSet):
+    """Shop → Discount codes: codes buyers type in the basket. Orders keep the code and what
+    it took off each line, so editing or deleting a code rewrites no order."""
+
+    model = DiscountCode
+    name = "discount_codes"
+    url_prefix = "shop/discount-codes"
+    url_namespace = "shop_discount_codes"
+    icon = "pick"
+    menu_label = "Discount codes"
+    list_display = [
+        "code",
+        Column("value_display", label="Takes off"),
+        Column("uses_display", label="Orders used"),
+        "starts_at",
+        "ends_at",
+        "active",
+    ]
+    list_filter = ["active", "kind"]
+    search_fields = ["code", "note"]
+    copy_view_enabled = False
+    inspect_view_enabled = False
+
+
 class ShopGroup(ViewSetGroup):
     menu_label = "Shop"
     menu_icon = "tag"
@@ -310,6 +344,7 @@ class ShopGroup(ViewSetGroup):
         EmailPreviewViewSet,
         BuyerDataRequestViewSet,
         ShippingZoneViewSet,
+        DiscountCodeViewSet,
     ]
     # Menu items other apps' hooks (and the buyer data lookup below) add to the Shop menu.
     submenu_hook = "register_shop_menu_item"

@@ -18,7 +18,15 @@ from hypothesis import strategies as st
 
 from shop import preorders
 from shop.forms import new_form_token
-from shop.models import Basket, BasketLine, Order, PaymentEvent, PreOrder, Product
+from shop.models import (
+    Basket,
+    BasketLine,
+    DiscountCode,
+    Order,
+    PaymentEvent,
+    PreOrder,
+    Product,
+)
 from tests.factories import (
     PreOrderProductFactory,
     ProductFactory,
@@ -127,6 +135,7 @@ def shop(home, make_post, fake_stripe):
     and its form page, a pending order and a reserved pre-order."""
     post = make_post(tags=["walks"])
     product = ProductFactory(slug="tote", stock=50, per_order_limit=5)
+    DiscountCode.objects.create(code="WELCOME10", percent=10)
     book = PreOrderProductFactory(slug="book", preorder_cap=1000, preorder_per_buyer_limit=5)
     form_page = make_preorder_form_page(home)
     order = make_order([(product, 1)], session_id="cs_test_fuzz")
@@ -253,14 +262,15 @@ def buyer_with_basket(shop):
 
 @fuzz
 @given(
-    action=st.sampled_from(["update", "remove", "empty", "region"]),
+    action=st.sampled_from(["update", "remove", "empty", "region", "discount", "discount/remove"]),
     product=st.one_of(st.just("product"), odd_text),
     quantity=st.one_of(st.integers(-3, 9).map(str), odd_text),
     region=st.one_of(st.just("uk"), odd_text),
+    code=st.one_of(st.just("WELCOME10"), st.just("welcome10 "), odd_text),
     basket=st.one_of(st.none(), st.just("mine"), odd_text),
 )
 def test_changing_the_basket_with_odd_fields_refuses_or_changes_it(
-    shop, buyer_with_basket, action, product, quantity, region, basket
+    shop, buyer_with_basket, action, product, quantity, region, code, basket
 ):
     client = buyer_with_basket
     chosen = shop.get(product)
@@ -268,12 +278,13 @@ def test_changing_the_basket_with_odd_fields_refuses_or_changes_it(
         "product": chosen.pk if chosen else product,
         "quantity": quantity,
         "region": region,
+        "code": code,
     }
     if basket is not None:
         fields["basket"] = client.session["shop_basket_id"] if basket == "mine" else basket
     before = written()
     lines = basket_lines()
-    regions = list(Basket.objects.values_list("shipping_region", flat=True))
+    baskets = list(Basket.objects.values_list("shipping_region", "discount_code"))
 
     response = client.post(f"/shop/basket/{action}/", fields)
 
@@ -281,7 +292,7 @@ def test_changing_the_basket_with_odd_fields_refuses_or_changes_it(
     if refused(client, response):
         assert written() == before
         assert basket_lines() == lines
-        assert list(Basket.objects.values_list("shipping_region", flat=True)) == regions
+        assert list(Basket.objects.values_list("shipping_region", "discount_code")) == baskets
     if not BasketLine.objects.exists():  # emptied or removed: refill for the next example
         client.post("/shop/basket/add/", {"product": shop["product"].pk, "quantity": "2"})
 

@@ -468,6 +468,8 @@ QUIRE_CHECKOUT_LIMIT_PER_IP = env_rate("QUIRE_CHECKOUT_LIMIT_PER_IP", "30/3600")
 # the address given, so neither a script nor a prankster can use the shop to flood an inbox.
 QUIRE_BACK_IN_STOCK_LIMIT_PER_IP = env_rate("QUIRE_BACK_IN_STOCK_LIMIT_PER_IP", "10/3600")
 QUIRE_BACK_IN_STOCK_LIMIT_PER_EMAIL = env_rate("QUIRE_BACK_IN_STOCK_LIMIT_PER_EMAIL", "3/86400")
+# Discount codes tried in the basket, per client IP: enough for typos, too few to guess codes.
+QUIRE_DISCOUNT_CODE_LIMIT_PER_IP = env_rate("QUIRE_DISCOUNT_CODE_LIMIT_PER_IP", "20/3600")
 # How many reverse proxies in front of the app append the address they saw to X-Forwarded-For:
 # the per-IP limits count the client address the first of them saw. 0: REMOTE_ADDR, and
 # X-Forwarded-For (which anyone can send) is ignored.

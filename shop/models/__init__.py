@@ -2,6 +2,7 @@ from shop.models.back_in_stock import BackInStockRequest
 from shop.models.basket import Basket, BasketLine
 from shop.models.buyer_data import BuyerDataRequest
 from shop.models.catalogue import PreOrderChargeMode, Product, ProductImage
+from shop.models.discounts import DiscountCode
 from shop.models.orders import Order, OrderLine, PaymentEvent
 from shop.models.pages import PreOrderFormPage
 from shop.models.preorders import PreOrder
@@ -14,6 +15,7 @@ __all__ = [
     "Basket",
     "BasketLine",
     "BuyerDataRequest",
+    "DiscountCode",
     "Order",
     "OrderLine",
     "PaymentEvent",

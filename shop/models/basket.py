@@ -13,6 +13,9 @@ class Basket(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     shipping_region = models.CharField(max_length=20, blank=True)
+    discount_code = models.ForeignKey(
+        "shop.DiscountCode", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

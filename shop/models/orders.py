@@ -18,7 +18,7 @@ from shop.models.basket import BasketLine
 from shop.models.catalogue import PreOrderChargeMode, Product
 from shop.models.purchase import Purchase
 from shop.models.vat import VatCharged
-from shop.money import CURRENCY_CHOICES, DEFAULT_CURRENCY
+from shop.money import CURRENCY_CHOICES, DEFAULT_CURRENCY, share
 from shop.payments import Outcome, Payment
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
@@ -116,6 +116,18 @@ class Order(Purchase):
     shipping = models.PositiveIntegerField()
     total = models.PositiveIntegerField()
     shipping_region = models.CharField(max_length=20)
+    # The code the buyer used; `discount_label` keeps its text should staff delete it.
+    discount_code = models.ForeignKey(
+        "shop.DiscountCode",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+    )
+    discount_label = models.CharField("discount code used", max_length=40, blank=True)
+    discount = models.PositiveIntegerField(
+        default=0, help_text="Taken off the items by the code: the sum of the lines' discounts."
+    )
     shipping_vat = models.PositiveIntegerField("VAT in delivery", default=0)
     vat_number = models.CharField(
         "seller's VAT number",
@@ -254,6 +266,11 @@ class Order(Purchase):
     def address_one_line(self) -> str:
         return one_line(self.address_lines)
 
+    @property
+    def discount_display(self) -> str:
+        """The discount as receipts show it, taken off: "-£2.40"."""
+        return self.money(-self.discount)
+
     def made_refunds(self):
         """The refunds Stripe has made, oldest first (one being asked for is not one yet)."""
         return self.refunds.filter(stripe_refund_id__isnull=False).order_by("created_at", "pk")
@@ -268,7 +285,13 @@ class Order(Purchase):
         sale: the items, the pre-orders paid with it, and delivery (at the goods' rates)."""
         lines = [
             vat.InvoiceLine(
-                line.title, line.quantity, line.line_total, line.vat_percent_display, line.vat
+                f"{line.title} (less {self.money(line.discount)} with {self.discount_label})"
+                if line.discount
+                else line.title,
+                line.quantity,
+                line.paid,
+                line.vat_percent_display,
+                line.vat,
             )
             for line in self.lines.all()
         ]
@@ -310,6 +333,9 @@ class OrderLine(VatCharged):
     title = models.CharField(max_length=200)
     unit_price = models.PositiveIntegerField()
     quantity = models.PositiveSmallIntegerField()
+    discount = models.PositiveIntegerField(
+        default=0, help_text="What the order's discount code took off this line, in pence."
+    )
 
     class Meta:
         ordering = ["pk"]
@@ -319,7 +345,18 @@ class OrderLine(VatCharged):
 
     @property
     def line_total(self) -> int:
+        """The line at its full price, as the receipt lists it."""
         return self.unit_price * self.quantity
+
+    @property
+    def paid(self) -> int:
+        """What the buyer paid for the line: its full price less its discount. VAT, refunds
+        and the VAT invoice work from this."""
+        return self.line_total - self.discount
+
+    def paid_for(self, units: int) -> int:
+        """What the buyer paid for `units` of the line (its discount shared by unit)."""
+        return share(self.paid, units, self.quantity)
 
 
 class PaymentEvent(models.Model):

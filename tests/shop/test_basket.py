@@ -325,7 +325,15 @@ def test_item_count_endpoint_is_private_and_counts_units(client, home):
 
 
 def test_get_requests_to_basket_actions_are_refused(client, home):
-    for name in ["basket_add", "basket_update", "basket_remove", "basket_empty", "basket_region"]:
+    for name in [
+        "basket_add",
+        "basket_update",
+        "basket_remove",
+        "basket_empty",
+        "basket_region",
+        "basket_discount",
+        "basket_discount_remove",
+    ]:
         assert client.get(reverse(f"shop:{name}")).status_code == 405
 
 

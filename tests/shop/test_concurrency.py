@@ -89,3 +89,28 @@ def test_a_buyer_wanting_more_than_is_left_gets_nothing_and_takes_nothing():
     assert len(orders) == 1
     assert Product.objects.get(pk=product.pk).stock == 1
     assert all("only 1 of “Few left” left" in message for message in refusals)
+
+
+def test_twelve_buyers_race_for_a_discount_code_good_for_three_orders():
+    from shop.models import DiscountCode
+
+    # Each buys a different product, so no product lock queues them: only the code's can.
+    products = [ProductFactory(title=f"Print {n}", price=1200) for n in range(12)]
+    three_uses = DiscountCode.objects.create(code="FIRST3", percent=10, usage_cap=3)
+
+    def checkout_with_the_code(n):
+        summary = summary_for(Product.objects.get(pk=products[n].pk))
+        summary.discount_code, summary.discount = three_uses, 120
+        return checkout.create_order_taking_stock(summary, f"buyer{n}@example.com")
+
+    orders, refusals = race(12, checkout_with_the_code)
+
+    assert len(orders) == 3
+    assert all(order.discount == 120 for order in orders)
+    assert len(refusals) == 9
+    assert set(refusals) == {
+        "The code FIRST3 has been used as many times as it can be. "
+        "Your basket now shows the price without it."
+    }
+    assert Order.objects.filter(discount_code=three_uses).count() == 3
+    assert three_uses.uses() == 3

@@ -247,10 +247,12 @@ def test_an_unregistered_shops_product_pages_say_nothing_of_vat(home, tote, clie
 @pytest.mark.parametrize(
     "units, amount, included",
     [
-        ([(1, 2, 1200, 400)], 1200, 200),  # one of two totes: its VAT
-        ([(1, 2, 1200, 400)], 600, 100),  # half its price back: half its VAT
-        ([(1, 2, 1200, 400)], 1695, 248),  # with the delivery: £0.48 more, the order's share
+        # (units back, of quantity, the whole line's price paid, the line's VAT)
+        ([(1, 2, 2400, 400)], 1200, 200),  # one of two totes: its VAT
+        ([(1, 2, 2400, 400)], 600, 100),  # half its price back: half its VAT
+        ([(1, 2, 2400, 400)], 1695, 248),  # with the delivery: £0.48 more, the order's share
         ([(1, 1, 1699, 0)], 1699, 0),  # a zero-rated book
+        ([(1, 2, 2160, 360)], 1080, 180),  # one of two totes bought 10% off: what it cost
         ([], 1000, 98),  # £10 of goodwill: the order's share of VAT (448 of 4594)
     ],
 )
