@@ -50,6 +50,11 @@ urlpatterns = [
     path("pre-orders/<slug:reference>/<slug:token>/", views.preorder_detail, name="preorder"),
     path("pre-orders/<slug:reference>/<slug:token>/pay/", views.preorder_pay, name="preorder_pay"),
     path(
+        "pre-orders/<slug:reference>/<slug:token>/vat-invoice/",
+        views.preorder_vat_invoice,
+        name="preorder_vat_invoice",
+    ),
+    path(
         "pre-orders/<slug:reference>/<slug:token>/cancel/",
         views.preorder_cancel,
         name="preorder_cancel",

@@ -335,13 +335,30 @@ def order_vat_invoice(request: HttpRequest, reference: str, token: str) -> HttpR
     order = _order_for_buyer(reference, token)
     if not order.vat_number or order.paid_at is None:
         raise Http404("This order has no VAT invoice.")
-    lines = order.vat_invoice_lines()
+    return _vat_invoice(request, order)
+
+
+@never_cache
+@require_GET
+def preorder_vat_invoice(request: HttpRequest, reference: str, token: str) -> HttpResponse:
+    """A printable VAT invoice for a pre-order paid on its own (one paid with an order is on
+    the order's)."""
+    preorder = preorder_for_buyer(reference, token)
+    if not preorder.has_own_vat_invoice:
+        raise Http404("This pre-order has no VAT invoice of its own.")
+    return _vat_invoice(request, preorder)
+
+
+def _vat_invoice(request: HttpRequest, sale: Order | PreOrder) -> HttpResponse:
+    """The invoice page for an order or a pre-order: both keep the same VAT facts."""
+    lines = sale.vat_invoice_lines()
     return render(
         request,
         "shop/order_vat_invoice.html",
         {
-            "document_title": f"VAT invoice {order.reference}",
-            "order": order,
+            "document_title": f"VAT invoice {sale.reference}",
+            "back_to": "Back to your pre-order" if isinstance(sale, PreOrder) else "",
+            "order": sale,
             "lines": lines,
             "vat_total": sum(line.vat for line in lines),
             "net_total": sum(line.net for line in lines),

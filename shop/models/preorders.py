@@ -256,6 +256,31 @@ class PreOrder(Purchase, VatCharged):
         """The VAT in its price and its delivery, as kept when it was placed."""
         return self.vat + self.shipping_vat
 
+    @property
+    def has_own_vat_invoice(self) -> bool:
+        """Paid on its own to a VAT-registered shop. (One paid with an order is on that
+        order's invoice.)"""
+        return bool(self.vat_number) and self.paid_at is not None and self.order_id is None
+
+    def vat_invoice_lines(self) -> list[vat.InvoiceLine]:
+        """What the buyer paid for, with its VAT as kept when the pre-order was placed."""
+        lines = [
+            vat.InvoiceLine(
+                f"Pre-order: {self.product.title}",
+                self.quantity,
+                self.unit_price * self.quantity,
+                self.vat_percent_display,
+                self.vat,
+            )
+        ]
+        if self.shipping:
+            lines.append(
+                vat.InvoiceLine(
+                    "Delivery", 1, self.shipping, self.vat_percent_display, self.shipping_vat
+                )
+            )
+        return lines
+
     def record_vat_with_delivery(self, rate: str) -> None:
         """Keep the VAT in this pre-order's price and in its own delivery charge, at `rate`."""
         goods = self.unit_price * self.quantity

@@ -13,11 +13,12 @@ from django.urls import reverse
 from wagtail.models import Site
 
 from shop import emails, orders, payments, preorders, settlement, vat
-from shop.models import Order, Product, ShopDetails
+from shop.models import Order, PreOrder, Product, ShopDetails
 from shop.vat import VatRate
-from tests.factories import PreOrderProductFactory, ProductFactory
-from tests.shop.test_checkout import add, session_id_from, start_checkout
+from tests.factories import PreOrderProductFactory, ProductFactory, make_preorder_form_page
+from tests.shop.test_checkout import add, get_path_of, session_id_from, start_checkout
 from tests.shop.test_emails import plain
+from tests.shop.test_preorders import submit
 
 pytestmark = pytest.mark.django_db
 
@@ -224,6 +225,54 @@ def test_a_pre_orders_page_and_confirmation_say_how_much_vat_it_includes(
     assert terms["Includes VAT"] == "£4.16"  # £3.33 in £20.00 and £0.83 in £4.95 delivery
     (confirmation,) = [m for m in smtp_inbox.messages if "ann@example.com" in m["To"]]
     assert "Includes VAT: £4.16" in " ".join(plain(confirmation).split())
+
+
+def test_a_pre_order_paid_on_its_own_has_its_own_vat_invoice(registered, client, fake_stripe):
+    tshirt = PreOrderProductFactory(
+        title="T-shirt",
+        price=2000,
+        shipping_class="large",
+        vat_rate=VatRate.STANDARD,
+        preorder_charge_mode="charge_now",
+    )
+    form_page = make_preorder_form_page(registered.site.root_page)
+    reserved = submit(client, form_page, product=str(tshirt.pk), quantity="1")
+    preorder = PreOrder.objects.get()
+    invoice = reverse("shop:preorder_vat_invoice", args=[preorder.reference, preorder.access_token])
+    assert Client().get(invoice).status_code == 404  # not paid yet
+
+    get_path_of(client, fake_stripe.pay(preorder.stripe_session_id))
+    preorder.refresh_from_db()
+    assert reserved.status_code == 302 and preorder.status == PreOrder.Status.PAID
+    detail = soup(client.get(preorder.get_absolute_url()))
+    link = detail.find("a", string="VAT invoice (to print or save as a PDF)")
+
+    page = soup(client.get(link["href"]))
+    assert page.h1.text == f"VAT invoice {preorder.reference}"
+    assert page.find("a", string="Back to your pre-order")["href"] == preorder.get_absolute_url()
+    rows = [
+        [cell.text for cell in row.select("th, td")] for row in page.select(".invoice__lines tr")
+    ]
+    assert rows[1:] == [
+        ["Pre-order: T-shirt", "1", "£16.67", "20%", "£3.33", "£20.00"],
+        ["Delivery", "1", "£4.12", "20%", "£0.83", "£4.95"],
+        ["Total excluding VAT", "£20.79"],
+        ["VAT", "£4.16"],
+        ["Total paid", "£24.95"],
+    ]
+
+
+def test_a_pre_order_paid_with_an_order_is_on_the_orders_invoice_only(
+    registered, tote, fake_stripe
+):
+    vinyl = PreOrderProductFactory(title="Vinyl", price=2000, preorder_charge_mode="charge_now")
+    order = paid_order(fake_stripe, (tote, 1), (vinyl, 1))
+    preorder = order.preorders.get()
+
+    invoice = reverse("shop:preorder_vat_invoice", args=[preorder.reference, preorder.access_token])
+    assert Client().get(invoice).status_code == 404
+    descriptions = [line.description for line in order.vat_invoice_lines()]
+    assert "Pre-order: Vinyl" in descriptions
 
 
 def test_a_product_page_says_its_price_includes_vat_unless_it_has_none(
