@@ -34,6 +34,7 @@ from shop.models import (
     PreOrderChargeMode,
     PreOrderFormPage,
     Product,
+    ShippingZone,
     ShopDetails,
 )
 from shop.vat import VatRate
@@ -743,6 +744,17 @@ def load_demo_site() -> dict[str, int]:
     if not details.vat_number:  # HMRC's published test number, so receipts show VAT
         details.vat_number = "GB999999973"
         details.save()
+    # Collection in person, offered after the zones that post.
+    if not ShippingZone.objects.filter(collection=True).exists():
+        ShippingZone.objects.create(
+            name="Collect in Salford",
+            collection=True,
+            collection_details="Quire Books, 12 Chapel Street, Salford M3 5JZ\n"
+            "Monday to Friday, 10:00 to 16:00",
+            small_parcel_rate=0,
+            large_parcel_rate=0,
+            position=10,
+        )
     # A code to try in the basket: 10% off everything in stock, for the first 100 orders.
     DiscountCode.objects.get_or_create(
         code="WELCOME10",

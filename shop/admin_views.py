@@ -79,20 +79,25 @@ class OrderStatusForm(WagtailAdminModelForm):
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
         current = self.instance.status
-        moves = orders.STAFF_MOVES.get(current, set())
         self.fields["status"] = StaffStatusField(
             choices=[
                 (status, Order.Status(status).label)
                 for status in Order.Status.values
-                if status == current or status in moves
+                if status == current or orders.staff_may_move(self.instance, status)
             ],
             help_text=(
                 "Cancelling closes the buyer's payment page at Stripe and puts the stock back."
-                if Order.Status.CANCELLED in moves
+                if orders.staff_may_move(self.instance, Order.Status.CANCELLED)
+                else "Marking it ready to collect emails the buyer where and when to collect it."
+                if orders.staff_may_move(self.instance, Order.Status.READY_TO_COLLECT)
                 else ""
             ),
         )
-        self.fields["tracking_number"].help_text = "Needed to mark the order shipped."
+        self.fields["tracking_number"].help_text = (
+            "Not needed: the buyer collects it in person."
+            if self.instance.is_collected_in_person
+            else "Needed to mark the order shipped."
+        )
 
 
 def refund_buttons(view, order: Order) -> list[Button]:

@@ -348,6 +348,17 @@ class BasketSummary:
         return max(self.zone.free_over - goods, 0)
 
     @property
+    def delivery_problem(self) -> str:
+        """Why the basket cannot go the way chosen, or "": pre-orders are posted on release,
+        so they cannot be collected in person."""
+        if self.zone is not None and self.zone.collection and self.preorder_lines:
+            return (
+                "Pre-orders are posted to you when they are released, so they cannot be "
+                "collected: please choose where to post your order, or remove the pre-orders."
+            )
+        return ""
+
+    @property
     def due_later(self) -> int:
         return self.total - self.due_now
 

@@ -67,8 +67,9 @@ ORDERS_OPEN = {
     Order.Status.PROCESSING: "has a payment still clearing. Wait until it is paid or fails",
     Order.Status.PAID: "is paid and not yet shipped. Ship, refund or cancel it first",
     Order.Status.PACKED: "is packed and not yet shipped. Ship or refund it first",
+    Order.Status.READY_TO_COLLECT: "is waiting to be collected. Hand it over or refund it first",
 }
-ORDERS_SOLD = {Order.Status.SHIPPED, Order.Status.REFUNDED}
+ORDERS_SOLD = {Order.Status.SHIPPED, Order.Status.COLLECTED, Order.Status.REFUNDED}
 PREORDERS_SOLD = {PreOrder.Status.SHIPPED, PreOrder.Status.REFUNDED}
 PREORDERS_ENDED_UNPAID = {PreOrder.Status.CANCELLED, PreOrder.Status.EXPIRED}
 
@@ -244,6 +245,7 @@ def _order(order: Order, holding: Holding) -> dict:
         "total": _money(order, order.total),
         "delivery_region": order.shipping_region,
         "delivery_address": order.address_lines,
+        "collect_from": order.collect_from,
         "tracking_number": order.tracking_number,
         "refunds": [
             {

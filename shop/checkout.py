@@ -74,6 +74,8 @@ def start_checkout(request: HttpRequest, email: str, seen_due: str | None = None
             "The shop has not yet said where it delivers, so orders cannot be taken. "
             "Your basket is kept; please come back soon."
         )
+    if summary.delivery_problem:
+        raise CheckoutError(summary.delivery_problem)
     if seen_due is not None and seen_due.strip() != str(summary.due_now):
         if summary.discount_problem:
             raise CheckoutError(
@@ -104,7 +106,7 @@ def start_checkout(request: HttpRequest, email: str, seen_due: str | None = None
         cancel_url=cancel_url,
         shipping_amount=order.shipping,
         shipping_label=f"Delivery: {summary.zone.name}",
-        collect_address_in=summary.zone.countries,
+        collect_address_in=summary.zone.countries,  # none for collection: no address asked
         save_card=order.preorders.filter(charge_mode=PreOrderChargeMode.CHARGE_ON_RELEASE).exists(),
     )
     try:
@@ -188,6 +190,7 @@ def create_order_taking_stock(summary: baskets.BasketSummary, email: str) -> Ord
             shipping=priced.due_now - sum(view.paid for view in paid_now),
             total=priced.due_now,
             shipping_region=priced.zone.code,
+            collect_from=priced.zone.collection_details if priced.zone.collection else "",
             vat_number=vat_number,
             shipping_vat=_delivery_vat(priced) if vat_number else 0,
             basket=summary.basket,

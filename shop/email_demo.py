@@ -29,6 +29,7 @@ ADDRESS = {
     "postal_code": "M5 4WT",
     "country": "GB",
 }
+COLLECT_FROM = "Quire Books, 12 Chapel Street, Salford M3 5JZ\nMonday to Friday, 10:00 to 16:00"
 PRE_ORDER_KINDS = {
     "preorder_confirmation": (PreOrder.Status.RESERVED, PreOrderChargeMode.RESERVE),
     "preorder_card_saved": (PreOrder.Status.CARD_SAVED, PreOrderChargeMode.CHARGE_ON_RELEASE),
@@ -49,6 +50,7 @@ ORDER_KINDS = {
     "order_paid_after_delay": (Order.Status.PAID, True),
     "order_cancelled": (Order.Status.PAYMENT_FAILED, True),
     "order_shipped": (Order.Status.SHIPPED, False),
+    "order_ready_to_collect": (Order.Status.READY_TO_COLLECT, False),
 }
 # What a pre-order bought with the order is while the order's payment clears, or once it failed.
 PRE_ORDER_IN_ORDER = {
@@ -105,9 +107,14 @@ def demo_order(
         on_pre_order,
     )
     preorder.order = order
+    preorders = [preorder]
+    if status == Order.Status.READY_TO_COLLECT:  # collected in person: nothing posted
+        order.collect_from = COLLECT_FROM
+        order.shipping_region, order.shipping_address, order.shipping = "collect", {}, 0
+        preorders = []
     order.subtotal = sum(line.line_total for line in lines)
     order.total = order.subtotal + order.shipping
-    return order, {"order": order, "lines": lines, "preorders": [preorder]}
+    return order, {"order": order, "lines": lines, "preorders": preorders}
 
 
 def demo_preorder(status: str, charge_mode: str, product: Product | None = None) -> PreOrder:

@@ -187,6 +187,15 @@ EMAILS: dict[str, Email] = {
         when=Q(status=Order.Status.SHIPPED),
         sent_field="shipping_notice_sent_at",
     ),
+    "order_ready_to_collect": Email(
+        label="Order ready to collect",
+        model=Order,
+        template="order_ready_to_collect",
+        subject=lambda order: f"Your order {order.reference} is ready to collect",
+        to=_buyer,
+        when=Q(status=Order.Status.READY_TO_COLLECT),
+        sent_field="collection_notice_sent_at",
+    ),
     "order_refunded": Email(  # each refund, full or partial, once Stripe has made it
         label="Order refunded",
         model=Refund,

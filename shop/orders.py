@@ -35,6 +35,13 @@ STAFF_MOVES = {
     Order.Status.PAID: {Order.Status.PACKED, Order.Status.SHIPPED},
     Order.Status.PACKED: {Order.Status.SHIPPED},
 }
+# An order collected in person is made ready (the buyer is emailed), then handed over.
+STAFF_MOVES_FOR_COLLECTION = {
+    Order.Status.PENDING: {Order.Status.CANCELLED},
+    Order.Status.PAID: {Order.Status.PACKED, Order.Status.READY_TO_COLLECT},
+    Order.Status.PACKED: {Order.Status.READY_TO_COLLECT},
+    Order.Status.READY_TO_COLLECT: {Order.Status.COLLECTED},
+}
 STRIPES_WORD = {
     Order.Status.PAID,
     Order.Status.PROCESSING,
@@ -44,7 +51,8 @@ STRIPES_WORD = {
 
 
 def staff_may_move(order: Order, status: str) -> bool:
-    return status in STAFF_MOVES.get(order.status, set())
+    moves = STAFF_MOVES_FOR_COLLECTION if order.is_collected_in_person else STAFF_MOVES
+    return status in moves.get(order.status, set())
 
 
 def change_status(order_pk: int, status: str, tracking_number: str = "") -> Order:
@@ -81,6 +89,16 @@ def _check_staff_move(order: Order, status: str) -> None:
             "their payment page closes; it cannot be set by hand. To stop an order awaiting "
             "payment, cancel it."
         )
+    if order.is_collected_in_person and status == Order.Status.SHIPPED:
+        raise OrderActionError(
+            "This order is collected in person: mark it ready to collect (the buyer is "
+            "emailed), then collected."
+        )
+    if not order.is_collected_in_person and status in {
+        Order.Status.READY_TO_COLLECT,
+        Order.Status.COLLECTED,
+    }:
+        raise OrderActionError("This order is posted, not collected: mark it shipped.")
     raise OrderActionError(
         f"An order that is {order.get_status_display().lower()} cannot be marked "
         f"{Order.Status(status).label.lower()}."

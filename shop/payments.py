@@ -67,6 +67,7 @@ class Payment:
     payment_method: str = ""
     shipping_name: str = ""
     shipping_address: dict = field(default_factory=dict)
+    buyer_name: str = ""  # the name given with the card: who collects an order in person
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,7 @@ def _session(data, event_type: str | None = None) -> CheckoutSession:
             customer=_id_of(get("customer")),
             shipping_name=(shipping_details or {}).get("name") or "",
             shipping_address=dict((shipping_details or {}).get("address") or {}),
+            buyer_name=(customer.get("name") if customer else None) or "",
         ),
         setup_intent=_id_of(get("setup_intent")),
         saves_card=metadata.get("saves_card") == "yes",

@@ -24,9 +24,11 @@ def zone(code: str) -> ShippingZone | None:
 
 
 def default_zone() -> ShippingZone | None:
-    """The zone a basket assumes until the buyer says otherwise: the first. None only while
-    the shop has no zones at all, when nothing can be delivered (checkout says so)."""
-    return next(iter(zones()), None)
+    """The zone a basket assumes until the buyer says otherwise: the first that posts (a
+    buyer chooses collection in person themselves). None only while the shop has no zones at
+    all, when nothing can be delivered (checkout says so)."""
+    every = zones()
+    return next((found for found in every if not found.collection), next(iter(every), None))
 
 
 def zone_for_country(country: str) -> ShippingZone | None:

@@ -76,6 +76,8 @@ class Order(Purchase):
         PAID = "paid", "Paid"
         PACKED = "packed", "Packed"
         SHIPPED = "shipped", "Shipped"
+        READY_TO_COLLECT = "ready_to_collect", "Ready to collect"
+        COLLECTED = "collected", "Collected"
         CANCELLED = "cancelled", "Cancelled"
         EXPIRED = "expired", "Expired"
         PAYMENT_FAILED = "payment_failed", "Payment failed"
@@ -92,9 +94,11 @@ class Order(Purchase):
             Status.PAYMENT_FAILED,
         },
         Status.PROCESSING: {Status.PAID, Status.PAYMENT_FAILED},
-        Status.PAID: {Status.PACKED, Status.SHIPPED, Status.REFUNDED},
-        Status.PACKED: {Status.SHIPPED, Status.REFUNDED},
+        Status.PAID: {Status.PACKED, Status.SHIPPED, Status.READY_TO_COLLECT, Status.REFUNDED},
+        Status.PACKED: {Status.SHIPPED, Status.READY_TO_COLLECT, Status.REFUNDED},
         Status.SHIPPED: {Status.REFUNDED},
+        Status.READY_TO_COLLECT: {Status.COLLECTED, Status.REFUNDED},
+        Status.COLLECTED: {Status.REFUNDED},
     }
     STATUS_FOR_OUTCOME = {
         Outcome.PROCESSING: Status.PROCESSING,
@@ -103,8 +107,14 @@ class Order(Purchase):
         Outcome.EXPIRED: Status.EXPIRED,
     }
     # Statuses in which the order's units stay taken from stock.
-    HOLDS_STOCK = {Status.PENDING, Status.PROCESSING, Status.PAID, Status.PACKED, Status.SHIPPED}
-    PAID_STATUSES = {Status.PAID, Status.PACKED, Status.SHIPPED}
+    PAID_STATUSES = {
+        Status.PAID,
+        Status.PACKED,
+        Status.SHIPPED,
+        Status.READY_TO_COLLECT,
+        Status.COLLECTED,
+    }
+    HOLDS_STOCK = {Status.PENDING, Status.PROCESSING, *PAID_STATUSES}
     ENDED_UNPAID = {Status.CANCELLED, Status.EXPIRED, Status.PAYMENT_FAILED}
 
     reference = models.CharField(max_length=20, unique=True, default=new_reference, editable=False)
@@ -116,6 +126,12 @@ class Order(Purchase):
     shipping = models.PositiveIntegerField()
     total = models.PositiveIntegerField()
     shipping_region = models.CharField(max_length=20)
+    collect_from = models.TextField(
+        "collect from",
+        blank=True,
+        help_text="Where and when the buyer collects the order, as its zone said at checkout. "
+        "Empty: the order is posted.",
+    )
     # The code the buyer used; `discount_label` keeps its text should staff delete it.
     discount_code = models.ForeignKey(
         "shop.DiscountCode",
@@ -159,6 +175,7 @@ class Order(Purchase):
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     staff_notified_at = models.DateTimeField(null=True, blank=True)
     shipping_notice_sent_at = models.DateTimeField(null=True, blank=True)
+    collection_notice_sent_at = models.DateTimeField(null=True, blank=True)
     processing_email_sent_at = models.DateTimeField(null=True, blank=True)
     cancellation_email_sent_at = models.DateTimeField(null=True, blank=True)
     # The buyer asked to be erased: name, email and address are gone, the sale is kept.
@@ -183,6 +200,8 @@ class Order(Purchase):
         if payment.shipping_address:
             self.shipping_name = payment.shipping_name
             self.shipping_address = payment.shipping_address
+        elif self.is_collected_in_person and payment.buyer_name:
+            self.shipping_name = payment.buyer_name  # who comes to collect it
 
     def entered(self, status: str, previous: str, *, payment: Payment | None, reason: str) -> None:
         from shop import emails  # emails are about orders: imported when first used
@@ -207,6 +226,8 @@ class Order(Purchase):
             emails.queue("staff_new_order", self)
         elif status == self.Status.SHIPPED:
             emails.queue("order_shipped", self)
+        elif status == self.Status.READY_TO_COLLECT:
+            emails.queue("order_ready_to_collect", self)
         elif status == self.Status.REFUNDED:
             self.refunded_at = timezone.now()
             # All of the payment is back, so are the pre-orders it paid for (not those paid or
@@ -270,6 +291,10 @@ class Order(Purchase):
     def discount_display(self) -> str:
         """The discount as receipts show it, taken off: "-£2.40"."""
         return self.money(-self.discount)
+
+    @property
+    def is_collected_in_person(self) -> bool:
+        return bool(self.collect_from)
 
     def made_refunds(self):
         """The refunds Stripe has made, oldest first (one being asked for is not one yet)."""

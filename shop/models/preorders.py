@@ -256,6 +256,8 @@ class PreOrder(Purchase, VatCharged):
         """The VAT in its price and its delivery, as kept when it was placed."""
         return self.vat + self.shipping_vat
 
+    is_collected_in_person = False  # pre-orders are posted, on release
+
     @property
     def has_own_vat_invoice(self) -> bool:
         """Paid on its own to a VAT-registered shop. (One paid with an order is on that

@@ -1,8 +1,10 @@
 """Where the shop posts to and what it charges there, kept by staff in the admin.
 
 A zone is a set of countries with one charge per order by the bulkiest item's parcel size, and
-optionally free delivery from a goods total up. Baskets and orders name their zone by its
-`code`, which never changes after the zone is created, so renaming a zone changes no order.
+optionally free delivery from a goods total up; or it is collection in person, where buyers
+fetch their order from the shop and no address is asked for. Baskets and orders name their zone
+by its `code`, which never changes after the zone is created, so renaming a zone changes no
+order.
 """
 
 from __future__ import annotations
@@ -32,7 +34,21 @@ class ShippingZone(models.Model):
         editable=False,
         help_text="Made from the name when the zone is created; orders keep it.",
     )
-    countries = CountryListField(help_text="Buyers in these countries pay this zone's charges.")
+    countries = CountryListField(
+        blank=True, help_text="Buyers in these countries pay this zone's charges."
+    )
+    collection = models.BooleanField(
+        "collection in person",
+        default=False,
+        help_text="Buyers collect their order from you: no address is asked for and nothing "
+        "is posted. Leave the countries empty and the charges at 0.00 (or what you charge).",
+    )
+    collection_details = models.TextField(
+        "where and when to collect",
+        blank=True,
+        help_text="Shown in the basket, on the order and in the receipt, e.g. “Quire Books, "
+        "12 Chapel Street, Salford M3 5JZ; Monday to Friday, 10:00 to 16:00”.",
+    )
     small_parcel_rate = MoneyField(
         "small parcel charge", help_text="Per order, when the bulkiest item is a book or CD."
     )
@@ -57,6 +73,10 @@ class ShippingZone(models.Model):
         FieldPanel("name"),
         FieldPanel("countries"),
         MultiFieldPanel(
+            [FieldPanel("collection"), FieldPanel("collection_details")],
+            heading="Collection in person",
+        ),
+        MultiFieldPanel(
             [
                 FieldRowPanel([FieldPanel("small_parcel_rate"), FieldPanel("large_parcel_rate")]),
                 FieldPanel("free_over"),
@@ -79,7 +99,22 @@ class ShippingZone(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self):
-        """A country belongs to one zone at most, or its buyers' charge would be a guess."""
+        """A country belongs to one zone at most, or its buyers' charge would be a guess. A
+        collection zone says where to collect and covers no country (nothing is posted); any
+        other zone covers at least one."""
+        if self.collection and not self.collection_details.strip():
+            raise ValidationError(
+                {"collection_details": "Say where and when buyers collect their orders."}
+            )
+        if self.collection and self.countries:
+            raise ValidationError(
+                {
+                    "countries": "Nothing is posted from a collection zone: "
+                    "leave the countries unticked."
+                }
+            )
+        if not self.collection and not self.countries:
+            raise ValidationError({"countries": "Choose the countries this zone posts to."})
         others = ShippingZone.objects.exclude(pk=self.pk).only("name", "countries")
         taken = {code: zone.name for zone in others for code in zone.countries}
         clashes = [code for code in self.countries if code in taken]

@@ -238,6 +238,7 @@ ORDER_STATES_DUE_FOR = {  # the others are due for a shipped order
     "order_processing": {"status": "processing", "processing_at": "2026-11-02T10:00Z"},
     "order_paid_after_delay": {"status": "paid", "processing_at": "2026-11-02T10:00Z"},
     "order_cancelled": {"status": "cancelled", "cancelled_by_staff": True},
+    "order_ready_to_collect": {"status": "ready_to_collect", "collect_from": "12 Chapel St"},
 }
 STATES_DUE_FOR = {
     "preorder_confirmation": [("reserved", "reserve", {})],
