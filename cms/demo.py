@@ -34,6 +34,7 @@ from shop.models import (
     PreOrderChargeMode,
     PreOrderFormPage,
     Product,
+    ProductVariant,
     ShippingZone,
     ShopDetails,
 )
@@ -435,6 +436,26 @@ PRODUCTS = [
         "cover": "Songs from the Launch Night CD",
     },
     {
+        "slug": "gasworks-skyline-t-shirt",
+        "title": "Gasworks skyline T-shirt",
+        "short_description": "Organic cotton T-shirt printed with the book's gasworks skyline.",
+        "description": "<p>Heavy organic cotton, printed in Salford. Black or natural; the "
+        "sizes run true.</p>",
+        "format": Product.Format.MERCH,
+        "price": 1800,
+        "status": Product.Status.ON_SALE,
+        "per_order_limit": 4,
+        "shipping_class": "large",
+        "option_label": "Size and colour",
+        "cover": "Gasworks skyline T-shirt",
+        # Each size in two colours, with its own stock and SKU; XL costs more.
+        "variants": [
+            (f"{size}, {colour}", f"TEE-{size}-{colour[:3].upper()}", price, stock)
+            for size, price in [("S", None), ("M", None), ("L", None), ("XL", 2000)]
+            for colour, stock in [("black", 6), ("natural", 3)]
+        ],
+    },
+    {
         "slug": "canal-walks-map-print",
         "title": "Canal walks map print",
         "short_description": "A3 print of the hand-drawn towpath map. The first run sold out.",
@@ -459,8 +480,13 @@ def _products() -> tuple[dict[str, Product], int]:
     for spec in PRODUCTS:
         product = Product.objects.filter(slug=spec["slug"]).first()
         if product is None:
-            fields = {key: value for key, value in spec.items() if key != "cover"}
-            product = Product.objects.create(cover_image=_demo_picture(spec["cover"]), **fields)
+            fields = {k: v for k, v in spec.items() if k not in {"cover", "variants"}}
+            product = Product(cover_image=_demo_picture(spec["cover"]), **fields)
+            product.variants = [
+                ProductVariant(name=name, sku=sku, price=price, stock=stock)
+                for name, sku, price, stock in spec.get("variants", [])
+            ]
+            product.save()
             made += 1
         products[spec["slug"]] = product
     return products, made

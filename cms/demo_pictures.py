@@ -801,6 +801,37 @@ def tote_bag_shot() -> Image.Image:
     return finish(shot, PRODUCT_SIZE, 0.04)
 
 
+def t_shirt_shot() -> Image.Image:
+    """A black T-shirt laid flat, the gasworks skyline printed across its chest."""
+    s = SCALE
+    w, h = PRODUCT_SIZE[0] * s, PRODUCT_SIZE[1] * s
+    shot = studio((w, h), ["#c9b99a", "#bcab8a", "#a8966f"])
+    outline = [  # collar, shoulders, sleeves, body: a flat lay seen from above
+        (520, 250), (680, 250), (900, 320), (1040, 520), (900, 600), (860, 540),
+        (860, 1080), (340, 1080), (340, 540), (300, 600), (160, 520), (300, 320),
+    ]  # fmt: skip
+    points = [(x * s, y * s) for x, y in outline]
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    drop_shadow(shot, (min(xs), min(ys), max(xs), max(ys)), radius=40 * s, strength=0.35)
+    draw = ImageDraw.Draw(shot)
+    draw.polygon(points, fill="#23242a")
+    draw.chord([520 * s, 200 * s, 680 * s, 330 * s], 0, 180, fill="#34353c")  # the collar
+    print_area = Image.new("RGB", (380 * s, 220 * s), "#23242a")
+    skyline(
+        ImageDraw.Draw(print_area),
+        print_area.width,
+        print_area.height,
+        0.42 * s,
+        random.Random("t-shirt"),
+        "#e9dfc8",
+    )
+    shot.paste(print_area, (410 * s, 470 * s))
+    spaced_text(
+        draw, (600 * s, 760 * s), "DIRTY OLD TOWN", font("serif-bold", 38 * s), "#e9dfc8", 0.1
+    )
+    return finish(shot, PRODUCT_SIZE, 0.04)
+
+
 def cd_shot() -> Image.Image:
     s = SCALE
     w, h = PRODUCT_SIZE[0] * s, PRODUCT_SIZE[1] * s
@@ -992,6 +1023,12 @@ PICTURES = {
             "A natural cotton tote bag printed with the gasworks skyline and “Dirty Old Town”",
             tote_bag_shot,
             _centre_box(PRODUCT_SIZE, 0.5, 0.6),
+        ),
+        DemoPicture(
+            "Gasworks skyline T-shirt",
+            "A black T-shirt laid flat, printed with the gasworks skyline and “Dirty Old Town”",
+            t_shirt_shot,
+            _centre_box(PRODUCT_SIZE, 0.6, 0.6),
         ),
         DemoPicture(
             "Songs from the Launch Night CD",

@@ -30,6 +30,7 @@ from shop.models import (
     PreOrder,
     PreOrderChargeMode,
     Product,
+    ProductVariant,
 )
 from shop.money import DEFAULT_CURRENCY, format_money
 
@@ -123,6 +124,35 @@ def parse_quantity(text) -> int:
     return quantity
 
 
+def variant_to_buy(product: Product, variant_id) -> ProductVariant | None:
+    """The variant of `product` a form names (one must be chosen if it has variants, and none
+    if not); BasketError says why not."""
+    if not product.has_variants:
+        return None
+    variant = product.variants.filter(pk=_form_id(variant_id)).first()
+    if variant is None:
+        raise BasketError(
+            f"Please choose the {product.option_label.lower()} of “{product.title}” you want."
+        )
+    if variant.is_sold_out:
+        raise BasketError(f"Sorry, “{product.title} ({variant.name})” is sold out.")
+    return variant
+
+
+def _check_variant_quantity(line: BasketLine, quantity: int) -> None:
+    variant = line.variant
+    if quantity <= variant.max_quantity:
+        return
+    if variant.stock is not None and variant.stock < line.product.per_order_limit:
+        raise BasketError(
+            f"Sorry, only {variant.stock} of “{line.title}” left; "
+            f"your basket can hold up to {variant.max_quantity}."
+        )
+    raise BasketError(
+        f"You can buy up to {line.product.per_order_limit} of “{line.title}” an order."
+    )
+
+
 def _check_quantity(product: Product, quantity: int) -> None:
     if quantity <= product.max_quantity:
         return
@@ -144,29 +174,46 @@ def _check_quantity(product: Product, quantity: int) -> None:
     raise BasketError(f"You can buy up to {product.per_order_limit} of “{product.title}” an order.")
 
 
-def _check_price_seen(product: Product, seen_price) -> None:
-    """The form carries the price the buyer saw; if it has changed since, they must see it."""
-    if seen_price is None:
+def _check_price_seen(line: BasketLine, seen_price) -> None:
+    """The form carries the price the buyer saw; if it has changed since, they must see it.
+    (A product with variants shows their prices, so its form carries none.)"""
+    if seen_price is None or line.variant is not None:
         return
-    if str(seen_price).strip() != str(product.price):
+    if str(seen_price).strip() != str(line.unit_price):
         raise BasketError(
-            f"The price of “{product.title}” is now {product.display_price}. "
+            f"The price of “{line.title}” is now "
+            f"{format_money(line.unit_price, line.product.currency)}. "
             "Nothing was changed: please check the new price and try again."
         )
 
 
-def add_to_basket(request: HttpRequest, product_id, quantity, seen_price=None) -> BasketLine:
-    """Add `quantity` of a product, creating the basket on the first add."""
+def _check_line_quantity(line: BasketLine, quantity: int) -> None:
+    if line.variant is not None:
+        _check_variant_quantity(line, quantity)
+    else:
+        _check_quantity(line.product, quantity)
+
+
+def add_to_basket(
+    request: HttpRequest, product_id, quantity, seen_price=None, variant_id=None
+) -> BasketLine:
+    """Add `quantity` of a product (of the variant chosen, if it has variants), creating the
+    basket on the first add."""
     quantity = parse_quantity(quantity)
     product = product_to_buy(product_id)
-    _check_price_seen(product, seen_price)
+    variant = variant_to_buy(product, variant_id)
+    _check_price_seen(BasketLine(product=product, variant=variant), seen_price)
     with transaction.atomic():
         if current_basket(request) is None:
             basket = Basket.objects.create()
             request.session[SESSION_KEY] = str(basket.pk)
             request._shop_basket = basket
         basket = _basket_for_change(request, None)
-        line = basket.lines.select_related("product").filter(product=product).first()
+        line = (
+            basket.lines.select_related("product", "variant")
+            .filter(product=product, variant=variant)
+            .first()
+        )
         currencies = set(basket.lines.values_list("product__currency", flat=True))
         if currencies and product.currency not in currencies:
             raise BasketError(
@@ -174,9 +221,9 @@ def add_to_basket(request: HttpRequest, product_id, quantity, seen_price=None) -
                 f"{product.currency}: please buy it in a separate order."
             )
         new_quantity = quantity + (line.quantity if line else 0)
-        _check_quantity(product, new_quantity)
+        _check_line_quantity(BasketLine(product=product, variant=variant), new_quantity)
         if line is None:
-            line = basket.lines.create(product=product, quantity=new_quantity)
+            line = basket.lines.create(product=product, variant=variant, quantity=new_quantity)
         else:
             line.quantity = new_quantity
             line.save(update_fields=["quantity"])
@@ -185,27 +232,34 @@ def add_to_basket(request: HttpRequest, product_id, quantity, seen_price=None) -
 
 
 def set_quantity(
-    request: HttpRequest, product_id, quantity, seen_price=None, form_basket_id=None
+    request: HttpRequest,
+    product_id,
+    quantity,
+    seen_price=None,
+    form_basket_id=None,
+    variant_id=None,
 ) -> BasketLine:
     quantity = parse_quantity(quantity)
     with transaction.atomic():
         basket = _basket_for_change(request, form_basket_id)
-        line = _line(basket, product_id)
-        _check_price_seen(line.product, seen_price)
-        _check_quantity(line.product, quantity)
+        line = _line(basket, product_id, variant_id)
+        _check_price_seen(line, seen_price)
+        _check_line_quantity(line, quantity)
         line.quantity = quantity
         line.save(update_fields=["quantity"])
         basket.save(update_fields=["updated_at"])
     return line
 
 
-def remove_from_basket(request: HttpRequest, product_id, form_basket_id=None) -> Product:
+def remove_from_basket(
+    request: HttpRequest, product_id, form_basket_id=None, variant_id=None
+) -> BasketLine:
     with transaction.atomic():
         basket = _basket_for_change(request, form_basket_id)
-        line = _line(basket, product_id)
+        line = _line(basket, product_id, variant_id)
         line.delete()
         basket.save(update_fields=["updated_at"])
-    return line.product
+    return line
 
 
 def empty_basket(request: HttpRequest, form_basket_id=None) -> None:
@@ -262,8 +316,14 @@ def remove_discount_code(request: HttpRequest, form_basket_id=None) -> None:
         basket.save(update_fields=["discount_code", "updated_at"])
 
 
-def _line(basket: Basket, product_id) -> BasketLine:
-    line = basket.lines.select_related("product").filter(product_id=_form_id(product_id)).first()
+def _line(basket: Basket, product_id, variant_id=None) -> BasketLine:
+    """The line a form names: by its product, and its variant if it has one."""
+    variant = _form_id(variant_id) if variant_id not in (None, "") else None
+    line = (
+        basket.lines.select_related("product", "variant")
+        .filter(product_id=_form_id(product_id), variant_id=variant)
+        .first()
+    )
     if line is None:
         raise BasketError("That item is not in your basket any more.")
     return line
@@ -416,7 +476,7 @@ def summarise(request: HttpRequest) -> BasketSummary:
     if basket is None:
         return BasketSummary(basket=None, zone=shipping.default_zone())
     lines = list(
-        basket.lines.select_related("product__cover_image").prefetch_related(
+        basket.lines.select_related("product__cover_image", "variant").prefetch_related(
             "product__cover_image__renditions"
         )
     )
@@ -425,7 +485,10 @@ def summarise(request: HttpRequest) -> BasketSummary:
         # Units held by this basket's own unpaid checkout (a buyer who went to pay and came
         # back) are theirs: paying again gives them back first (checkout.start_checkout).
         held = _held_by_open_checkouts(basket)
-        views = [LineView(line, _problem_with(line, held.get(line.product_id))) for line in lines]
+        views = [
+            LineView(line, _problem_with(line, held.get((line.product_id, line.variant_id))))
+            for line in lines
+        ]
     # A zone staff have since deleted (or none chosen yet): the shop's first.
     zone = shipping.zone(basket.shipping_region) or shipping.default_zone()
     code, problem = basket.discount_code, ""
@@ -495,23 +558,25 @@ def _problem_with(line: BasketLine, held: int | None = None) -> str:
         if line.quantity > most:
             return f"Only {most} can be pre-ordered now: please lower the quantity."
         return ""
-    if product.status == Product.Status.SOLD_OUT or product.stock == 0 and not held:
+    stock = product.stock if line.variant is None else line.variant.stock
+    if product.status == Product.Status.SOLD_OUT or stock == 0 and not held:
         return "Sold out since you added it: please remove it."
-    most = product.per_order_limit if product.stock is None else product.stock + held
+    most = product.per_order_limit if stock is None else stock + held
     most = min(most, product.per_order_limit)
     if line.quantity > most:
         return f"Only {most} can be ordered now: please lower the quantity."
     return ""
 
 
-def _held_by_open_checkouts(basket: Basket) -> dict[int, int]:
-    """Units per product (stock, or pre-order units) taken by this basket's checkouts that are
-    still awaiting payment."""
-    units: dict[int, int] = {}
-    for held in (
-        OrderLine.objects.filter(order__basket=basket, order__status=Order.Status.PENDING),
-        PreOrder.objects.filter(order__basket=basket, order__status=Order.Status.PENDING),
-    ):
-        for row in held.values("product_id").annotate(units=Sum("quantity")):
-            units[row["product_id"]] = units.get(row["product_id"], 0) + row["units"]
+def _held_by_open_checkouts(basket: Basket) -> dict[tuple[int, int | None], int]:
+    """Units per (product, variant) (stock, or pre-order units) taken by this basket's
+    checkouts that are still awaiting payment."""
+    units: dict[tuple[int, int | None], int] = {}
+    pending = {"order__basket": basket, "order__status": Order.Status.PENDING}
+    lines = OrderLine.objects.filter(**pending).values("product_id", "variant_id")
+    preorders = PreOrder.objects.filter(**pending).values("product_id")
+    for held in (lines, preorders):
+        for row in held.annotate(units=Sum("quantity")):
+            key = (row["product_id"], row.get("variant_id"))
+            units[key] = units.get(key, 0) + row["units"]
     return units

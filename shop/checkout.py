@@ -25,7 +25,7 @@ from django.urls import reverse
 
 from shop import basket as baskets
 from shop import discounts, payments, preorders, settlement, vat
-from shop.models import Order, OrderLine, PreOrder, PreOrderChargeMode, Product
+from shop.models import Order, OrderLine, PreOrder, PreOrderChargeMode, Product, ProductVariant
 
 logger = logging.getLogger(__name__)
 
@@ -151,15 +151,23 @@ def create_order_taking_stock(summary: baskets.BasketSummary, email: str) -> Ord
             .filter(pk__in=[view.product.pk for view in views])
             .order_by("pk")
         }
+        # Variants' units change only under their product's lock, so these are current too.
+        variants = ProductVariant.objects.in_bulk(
+            [view.line.variant_id for view in views if view.line.variant_id]
+        )
         for view in views:
             product = locked.get(view.product.pk)
             if product is None:
                 raise CheckoutError("Sorry, an item in your basket is no longer available.")
             view.line.product = product  # what is true now decides
+            if view.line.variant_id is not None:
+                view.line.variant = variants.get(view.line.variant_id)
+                if view.line.variant is None:
+                    raise CheckoutError("Sorry, an item in your basket is no longer available.")
             if product.status == Product.Status.PRE_ORDER:
                 _check_campaign(product, view.line.quantity, email)
             else:
-                _check_stock(product, view.line.quantity)
+                _check_stock(view.line)
         code = None
         if summary.discount:  # the code the buyer saw applied: claim one use of it
             try:
@@ -213,15 +221,18 @@ def _delivery_vat(priced: baskets.BasketSummary) -> int:
     )
 
 
-def _check_stock(product: Product, quantity: int) -> None:
+def _check_stock(line) -> None:
+    """The line's product is on sale with its quantity in stock (its variant's, if it has
+    one)."""
+    product, quantity, title = line.product, line.quantity, line.title
     if product.status != Product.Status.ON_SALE:
         raise CheckoutError(f"Sorry, “{product.title}” is no longer available.")
-    if product.stock == 0:
-        raise CheckoutError(f"Sorry, “{product.title}” has just sold out.")
-    if product.stock is not None and product.stock < quantity:
+    stock = product.stock if line.variant is None else line.variant.stock
+    if stock == 0:
+        raise CheckoutError(f"Sorry, “{title}” has just sold out.")
+    if stock is not None and stock < quantity:
         raise CheckoutError(
-            f"Sorry, only {product.stock} of “{product.title}” left. "
-            "Please lower the quantity in your basket."
+            f"Sorry, only {stock} of “{title}” left. Please lower the quantity in your basket."
         )
 
 
@@ -237,14 +248,18 @@ def _check_campaign(product: Product, quantity: int, email: str) -> None:
 
 
 def _take_stock(order: Order, view: baskets.LineView) -> None:
-    product, quantity = view.product, view.line.quantity
-    if product.stock is not None:
+    product, variant, quantity = view.product, view.line.variant, view.line.quantity
+    if variant is not None and variant.stock is not None:
+        ProductVariant.objects.filter(pk=variant.pk).update(stock=F("stock") - quantity)
+    if product.stock is not None:  # with variants, their sum
         Product.objects.filter(pk=product.pk).update_what_is_left(stock=F("stock") - quantity)
     line = OrderLine(
         order=order,
         product=product,
-        title=product.title,
-        unit_price=product.price,
+        variant=variant,
+        sku=variant.sku if variant else "",
+        title=view.line.title,
+        unit_price=view.line.unit_price,
         quantity=quantity,
         discount=view.discount,
     )

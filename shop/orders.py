@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 
 from shop import checkout, emails, payments, vat
-from shop.models import Order, Product, Refund, RefundLine
+from shop.models import Order, Refund, RefundLine
 
 
 class OrderActionError(Exception):
@@ -287,10 +287,6 @@ def _complete_refund(refund_pk: int, refund_id: str) -> Refund:
 def _put_back_in_stock(order: Order, lines: dict[int, int]) -> None:
     """Return refunded units to their products' stock (unlimited stock stays unlimited), in
     product id order as checkout locks them."""
-    products = dict(
-        order.lines.filter(pk__in=lines, product__isnull=False).values_list("pk", "product_id")
-    )
-    for line_id, product_id in sorted(products.items(), key=lambda item: item[1]):
-        Product.objects.filter(pk=product_id, stock__isnull=False).update_what_is_left(
-            stock=F("stock") + lines[line_id]
-        )
+    given_back = order.lines.filter(pk__in=lines, product__isnull=False).order_by("product_id")
+    for line in given_back:
+        line.put_back(lines[line.pk])

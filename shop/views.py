@@ -62,6 +62,8 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "shop/product_detail.html",
         {
             "product": product,
+            # Read only for a product that has them: a plain product's page costs no query more.
+            "variants": list(product.variants.all()) if product.has_variants else [],
             "product_jsonld": product_structured_data(request, product),
         },
     )
@@ -155,8 +157,9 @@ def basket_add(request: HttpRequest) -> HttpResponse:
             request.POST.get("product"),
             request.POST.get("quantity", "1"),
             request.POST.get("price"),
+            request.POST.get("variant"),
         ),
-        "Added “{result.product.title}” to your basket.",
+        "Added “{result.title}” to your basket.",
     )
     return HttpResponseRedirect(next_page) if next_page else response
 
@@ -173,13 +176,14 @@ def _page_on_this_site(request: HttpRequest, url: str | None) -> str | None:
 def _confirm_adding(request: HttpRequest) -> HttpResponse:
     try:
         product = baskets.product_to_buy(request.POST.get("product"))
+        variant = baskets.variant_to_buy(product, request.POST.get("variant"))
     except baskets.BasketError as error:
         messages.error(request, error.message)
         return redirect("shop:basket")
     response = render(
         request,
         "shop/basket_add_confirm.html",
-        {"product": product, "quantity": request.POST.get("quantity", "1")},
+        {"product": product, "variant": variant, "quantity": request.POST.get("quantity", "1")},
     )
     add_never_cache_headers(response)
     return response
@@ -195,8 +199,9 @@ def basket_update(request: HttpRequest) -> HttpResponse:
             request.POST.get("quantity"),
             request.POST.get("price"),
             request.POST.get("basket"),
+            request.POST.get("variant"),
         ),
-        "Updated “{result.product.title}” to {result.quantity}.",
+        "Updated “{result.title}” to {result.quantity}.",
     )
 
 
@@ -205,7 +210,10 @@ def basket_remove(request: HttpRequest) -> HttpResponse:
     return _back_to_basket(
         request,
         lambda: baskets.remove_from_basket(
-            request, request.POST.get("product"), request.POST.get("basket")
+            request,
+            request.POST.get("product"),
+            request.POST.get("basket"),
+            request.POST.get("variant"),
         ),
         "Removed “{result.title}” from your basket.",
     )

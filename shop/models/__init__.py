@@ -1,7 +1,7 @@
 from shop.models.back_in_stock import BackInStockRequest
 from shop.models.basket import Basket, BasketLine
 from shop.models.buyer_data import BuyerDataRequest
-from shop.models.catalogue import PreOrderChargeMode, Product, ProductImage
+from shop.models.catalogue import PreOrderChargeMode, Product, ProductImage, ProductVariant
 from shop.models.discounts import DiscountCode
 from shop.models.orders import Order, OrderLine, PaymentEvent
 from shop.models.pages import PreOrderFormPage
@@ -24,6 +24,7 @@ __all__ = [
     "PreOrderFormPage",
     "Product",
     "ProductImage",
+    "ProductVariant",
     "Refund",
     "RefundLine",
     "ShippingZone",

@@ -145,8 +145,18 @@ class Product(index.Indexed, ClusterableModel):
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default=DEFAULT_CURRENCY)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.HIDDEN)
     stock = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Units left to sell. Leave empty for unlimited."
+        null=True,
+        blank=True,
+        help_text="Units left to sell. Leave empty for unlimited. A product with variants "
+        "has the sum of theirs, worked out when it is saved.",
     )
+    option_label = models.CharField(
+        "variants are chosen by",
+        max_length=40,
+        default="Size",
+        help_text="What buyers choose with its variants, e.g. “Size” or “Size and colour”.",
+    )
+    has_variants = models.BooleanField(default=False, editable=False)
     low_stock_threshold = models.PositiveIntegerField(
         null=True,
         blank=True,
@@ -231,6 +241,13 @@ class Product(index.Indexed, ClusterableModel):
         ),
         MultiFieldPanel(
             [
+                FieldPanel("option_label"),
+                InlinePanel("variants", label="Variant"),
+            ],
+            "Variants (sizes, colours): each with its own stock, SKU and, if it differs, price",
+        ),
+        MultiFieldPanel(
+            [
                 FieldRowPanel([FieldPanel("preorder_cap"), FieldPanel("preorder_per_buyer_limit")]),
                 FieldRowPanel([FieldPanel("preorder_charge_mode"), FieldPanel("preorder_open")]),
             ],
@@ -242,6 +259,7 @@ class Product(index.Indexed, ClusterableModel):
         index.SearchField("title"),
         index.SearchField("short_description"),
         index.SearchField("description"),
+        index.RelatedFields("variants", [index.SearchField("name")]),
         index.AutocompleteField("title"),
         index.FilterField("status"),
     ]
@@ -265,6 +283,18 @@ class Product(index.Indexed, ClusterableModel):
         return self.title
 
     def save(self, *args, **kwargs):
+        # With variants, what is left is theirs: the product's stock is their sum (unlimited if
+        # any is), so listings, live figures and alerts read one number, and checkout keeps it
+        # in step when it takes a variant's units under the product's row lock. Worked out on
+        # a whole save (the admin's), never on a save of a few fields, which must not write a
+        # stock read outside that lock.
+        variants = []
+        if kwargs.get("update_fields") is None:
+            variants = list(self.variants.all())
+            self.has_variants = bool(variants)
+        if variants:
+            stocks = [variant.stock for variant in variants]
+            self.stock = None if None in stocks else sum(stocks)
         # Restocked above the threshold (or the alert turned off): the next fall alerts again.
         threshold, stock = self.low_stock_threshold, self.stock
         if threshold is None or stock is None or (isinstance(stock, int) and stock > threshold):
@@ -272,12 +302,23 @@ class Product(index.Indexed, ClusterableModel):
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "low_stock_alerted_at"}
         super().save(*args, **kwargs)
+        if variants:
+            # The search index was written as the product row was saved, before its variants
+            # were: write it again so their names (a colour, a size) find it.
+            index.insert_or_update_object(self)
         from shop import back_in_stock
 
         back_in_stock.product_may_be_back(Product.objects.filter(pk=self.pk))
 
     def clean(self):
         super().clean()
+        if self.status == self.Status.PRE_ORDER and self.variants.all():
+            raise ValidationError(
+                {
+                    "status": "A product with variants cannot be on pre-order yet: sell it "
+                    "once it is in stock, or make a product for each variant."
+                }
+            )
         if self.preorder_cap is not None and self.preorder_cap < self.preorder_reserved:
             raise ValidationError(
                 {
@@ -424,6 +465,54 @@ class Product(index.Indexed, ClusterableModel):
         return PreOrderChargeMode(self.preorder_charge_mode).when_buyer_pays(
             f"{self.display_price} each plus delivery", self.release_date
         )
+
+
+class ProductVariant(Orderable):
+    """One way a product comes, such as a T-shirt in M, black: its own stock, SKU and, if it
+    differs from the product's, price. Its units change only under the product's row lock
+    (checkout, refunds), together with the product's stock, which is their sum."""
+
+    product = ParentalKey(Product, related_name="variants", on_delete=models.CASCADE)
+    name = models.CharField(max_length=100, help_text="As buyers choose it, e.g. “M, black”.")
+    sku = models.CharField("SKU", max_length=64, blank=True)
+    price = MoneyField(null=True, blank=True, help_text="Empty: the product's price.")
+    stock = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Units left. Empty: unlimited."
+    )
+
+    panels = [
+        FieldRowPanel([FieldPanel("name"), FieldPanel("sku")]),
+        FieldRowPanel([FieldPanel("price"), FieldPanel("stock")]),
+    ]
+
+    class Meta(Orderable.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sku"], condition=~models.Q(sku=""), name="variant_sku_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.title} ({self.name})"
+
+    @property
+    def unit_price(self) -> int:
+        return self.product.price if self.price is None else self.price
+
+    @property
+    def display_price(self) -> str:
+        return format_money(self.unit_price, self.product.currency)
+
+    @property
+    def is_sold_out(self) -> bool:
+        return self.stock == 0
+
+    @property
+    def max_quantity(self) -> int:
+        """The most one basket may hold of it: the product's per-order limit, or its stock."""
+        if self.stock is None:
+            return self.product.per_order_limit
+        return min(self.product.per_order_limit, self.stock)
 
 
 class ProductImage(Orderable):

@@ -15,7 +15,7 @@ from django.utils.crypto import get_random_string
 from shop import vat
 from shop.addresses import one_line, stripe_postal_lines
 from shop.models.basket import BasketLine
-from shop.models.catalogue import PreOrderChargeMode, Product
+from shop.models.catalogue import PreOrderChargeMode, Product, ProductVariant
 from shop.models.purchase import Purchase
 from shop.models.vat import VatCharged
 from shop.money import CURRENCY_CHOICES, DEFAULT_CURRENCY, share
@@ -241,26 +241,31 @@ class Order(Purchase):
         """Put the order's units back on sale, once, however many times the order is ended."""
         if self.stock_released:
             return
-        for line in self.lines.all():
-            if line.product_id is not None:
-                Product.objects.filter(pk=line.product_id, stock__isnull=False).update_what_is_left(
-                    stock=F("stock") + line.quantity
-                )
+        for line in self.lines.order_by("product_id"):  # in the order checkout locks them
+            line.put_back(line.quantity)
         self.stock_released = True
 
     def remove_bought_items_from_basket(self) -> None:
         """Take what was bought out of its basket, leaving anything added since checkout."""
         if self.basket_id is None:
             return
-        bought = {line.product_id: line.quantity for line in self.lines.all() if line.product_id}
+        bought = {
+            (line.product_id, line.variant_id): line.quantity
+            for line in self.lines.all()
+            if line.product_id
+        }
         for preorder in self.preorders.all():
-            bought[preorder.product_id] = bought.get(preorder.product_id, 0) + preorder.quantity
+            key = (preorder.product_id, None)
+            bought[key] = bought.get(key, 0) + preorder.quantity
         lines = BasketLine.objects.select_for_update().filter(
-            basket_id=self.basket_id, product_id__in=bought
+            basket_id=self.basket_id, product_id__in={product for product, _ in bought}
         )
         for line in lines:
-            if line.quantity > bought[line.product_id]:
-                line.quantity -= bought[line.product_id]
+            taken = bought.get((line.product_id, line.variant_id))
+            if taken is None:
+                continue
+            if line.quantity > taken:
+                line.quantity -= taken
                 line.save(update_fields=["quantity"])
             else:
                 line.delete()
@@ -355,6 +360,10 @@ class OrderLine(VatCharged):
     product = models.ForeignKey(
         "shop.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    variant = models.ForeignKey(
+        "shop.ProductVariant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sku = models.CharField("SKU", max_length=64, blank=True)
     title = models.CharField(max_length=200)
     unit_price = models.PositiveIntegerField()
     quantity = models.PositiveSmallIntegerField()
@@ -382,6 +391,23 @@ class OrderLine(VatCharged):
     def paid_for(self, units: int) -> int:
         """What the buyer paid for `units` of the line (its discount shared by unit)."""
         return share(self.paid, units, self.quantity)
+
+    def put_back(self, units: int) -> None:
+        """Return `units` to stock: the product's (the sum of its variants') and then the
+        variant's, unlimited stock staying unlimited. The product's row is written first, as
+        checkout locks it before a variant, so the two can never wait on each other. Called
+        under the order's lock, in product id order."""
+        if self.product_id is None:
+            return
+        if self.variant_id is not None:  # the product's lock first, even with unlimited stock
+            list(Product.objects.select_for_update().filter(pk=self.product_id).values("pk"))
+        Product.objects.filter(pk=self.product_id, stock__isnull=False).update_what_is_left(
+            stock=F("stock") + units
+        )
+        if self.variant_id is not None:
+            ProductVariant.objects.filter(pk=self.variant_id, stock__isnull=False).update(
+                stock=F("stock") + units
+            )
 
 
 class PaymentEvent(models.Model):

@@ -114,3 +114,33 @@ def test_twelve_buyers_race_for_a_discount_code_good_for_three_orders():
     }
     assert Order.objects.filter(discount_code=three_uses).count() == 3
     assert three_uses.uses() == 3
+
+
+def test_buyers_race_for_the_last_units_of_one_variant_while_another_sells_freely():
+    from shop.models import ProductVariant
+
+    shirt = ProductFactory.build(title="T-shirt", slug="t-shirt", per_order_limit=5)
+    shirt.variants = [
+        ProductVariant(name="M", stock=3),
+        ProductVariant(name="L", stock=20),
+    ]
+    shirt.save()
+    medium, large = shirt.variants.get(name="M"), shirt.variants.get(name="L")
+
+    def checkout_variant(n):
+        line = BasketLine(
+            product=Product.objects.get(pk=shirt.pk), variant=medium if n % 2 else large
+        )
+        line.quantity = 1
+        summary = summary_for(line.product)
+        summary.lines = [LineView(line)]
+        return checkout.create_order_taking_stock(summary, f"buyer{n}@example.com")
+
+    orders, refusals = race(16, checkout_variant)
+
+    assert len(orders) == 3 + 8  # three of the eight wanting M, all eight wanting L
+    assert set(refusals) == {"Sorry, “T-shirt (M)” has just sold out."}
+    medium.refresh_from_db()
+    large.refresh_from_db()
+    shirt.refresh_from_db()
+    assert (medium.stock, large.stock, shirt.stock) == (0, 12, 12)

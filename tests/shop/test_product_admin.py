@@ -39,8 +39,29 @@ def product_form_data(**changes) -> dict:
         "gallery_images-INITIAL_FORMS": "0",
         "gallery_images-MIN_NUM_FORMS": "0",
         "gallery_images-MAX_NUM_FORMS": "1000",
+        "option_label": "Size",
+        "variants-TOTAL_FORMS": "0",
+        "variants-INITIAL_FORMS": "0",
+        "variants-MIN_NUM_FORMS": "0",
+        "variants-MAX_NUM_FORMS": "1000",
     }
     return data | changes
+
+
+def variant_rows(*rows) -> dict:
+    """The variants inline's fields for new rows of (name, sku, price typed, stock typed)."""
+    data = {"variants-TOTAL_FORMS": str(len(rows))}
+    for n, (name, sku, price, stock) in enumerate(rows):
+        data |= {
+            f"variants-{n}-name": name,
+            f"variants-{n}-sku": sku,
+            f"variants-{n}-price": price,
+            f"variants-{n}-stock": stock,
+            f"variants-{n}-ORDER": str(n + 1),
+            f"variants-{n}-DELETE": "",
+            f"variants-{n}-id": "",
+        }
+    return data
 
 
 def form_input(response, name: str):
@@ -114,6 +135,32 @@ def test_adding_a_product_stores_a_price_typed_in_pounds_as_pence(admin_client, 
     assert Product.objects.get(slug="dirty-old-town").price == 1850
     listing = admin_client.get(reverse("wagtailsnippets_shop_product:list")).content.decode()
     assert "Dirty Old Town" in listing and "£18.50" in listing
+
+
+@pytest.mark.django_db
+def test_staff_add_variants_each_with_stock_sku_and_price_and_the_product_sums_them(
+    admin_client, home
+):
+    response = admin_client.post(
+        reverse("wagtailsnippets_shop_product:add"),
+        product_form_data(
+            title="T-shirt",
+            slug="t-shirt",
+            stock="",
+            option_label="Size and colour",
+            **variant_rows(
+                ("M, black", "TEE-M-BLA", "", "6"), ("XL, black", "TEE-XL-BLA", "20.00", "2")
+            ),
+        ),
+    )
+
+    assert response.status_code == 302
+    shirt = Product.objects.get(slug="t-shirt")
+    assert (shirt.has_variants, shirt.stock, shirt.option_label) == (True, 8, "Size and colour")
+    assert [(v.name, v.sku, v.price, v.stock) for v in shirt.variants.all()] == [
+        ("M, black", "TEE-M-BLA", None, 6),
+        ("XL, black", "TEE-XL-BLA", 2000, 2),
+    ]
 
 
 @pytest.mark.django_db

@@ -1,0 +1,65 @@
+"""The whole shop in one order: a buyer chooses a size and colour of the demo's T-shirt, applies a
+discount code, pays delivery by zone to a VAT-registered shop on the local Stripe server, and
+every total (basket, Stripe, order page, receipt, VAT invoice) agrees to the penny."""
+
+import pytest
+from playwright.sync_api import expect
+
+from shop import payments
+from shop.models import Order, ProductVariant
+from tests.conftest import addressee
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_variant_with_a_discount_code_vat_and_delivery_matches_stripe_to_the_penny(
+    demo_site, fake_stripe, smtp_inbox, browser, tmp_path
+):
+    page = browser.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(demo_site + "/shop/products/gasworks-skyline-t-shirt/")
+    page.get_by_label("Size and colour").select_option(label="M, black: £18.00")
+    page.get_by_label("Quantity").fill("2")
+    page.screenshot(path=tmp_path / "product.png", full_page=True)
+    page.get_by_role("button", name="Add to basket").click()
+
+    expect(page.locator(".messages")).to_have_text(
+        "Added “Gasworks skyline T-shirt (M, black)” to your basket."
+    )
+    expect(page.locator(".line-variant")).to_have_text("Size and colour: M, black")
+    page.get_by_label("Discount code").fill("welcome10")
+    page.get_by_role("button", name="Apply").click()
+    totals = page.get_by_role("table", name="Your basket's total")
+    expect(totals.get_by_role("row", name="Discount (WELCOME10)")).to_contain_text("-£3.60")
+    expect(totals.get_by_role("row", name="Delivery")).to_contain_text("£4.95")
+    expect(totals.locator(".basket-total td")).to_have_text("£37.35")  # 36.00 - 3.60 + 4.95
+    page.screenshot(path=tmp_path / "basket.png", full_page=True)
+    page.get_by_label("Email for your receipt").fill("ann@example.com")
+    page.get_by_role("button", name="Pay £37.35 securely with Stripe").click()
+    page.get_by_label("Name").fill("Ann Reader")
+    page.get_by_role("button", name="Pay", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Order Q-")
+
+    expect(page.get_by_role("row", name="Gasworks skyline T-shirt (M, black)")).to_be_visible()
+    expect(page.get_by_role("row", name="Discount (WELCOME10)")).to_contain_text("-£3.60")
+    expect(page.locator(".basket-total td")).to_have_text("£37.35")
+    expect(page.get_by_role("row", name="Includes VAT")).to_contain_text("£6.23")
+    order = Order.objects.get()
+    session = payments._client().v1.checkout.sessions.retrieve(order.stripe_session_id)
+    assert order.total == session.amount_total == 3735
+    assert ProductVariant.objects.get(sku="TEE-M-BLA").stock == 4  # 6 less the 2 bought
+
+    page.get_by_role("link", name="VAT invoice").click()
+    lines = page.get_by_role("table", name="What you paid for, in GBP")
+    shirts = lines.get_by_role("row", name="Gasworks skyline T-shirt (M, black) (less £3.60")
+    expect(shirts.get_by_role("cell")).to_have_text(["2", "£27.00", "20%", "£5.40", "£32.40"])
+    expect(lines.get_by_role("row", name="Delivery")).to_contain_text("£0.83")
+    expect(lines.get_by_role("row", name="Total paid")).to_contain_text("£37.35")
+    page.screenshot(path=tmp_path / "invoice.png", full_page=True)
+
+    (receipt,) = [m for m in smtp_inbox.messages if addressee(m) == "ann@example.com"]
+    text = receipt.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "- 2 × Gasworks skyline T-shirt (M, black) (£18.00 each): £36.00" in text
+    assert "Discount (WELCOME10): -£3.60\nDelivery: £4.95\nTotal paid: £37.35" in text
+    assert "Includes VAT: £6.23\nOur VAT number: GB999999973" in text
+    page.close()
