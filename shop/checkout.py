@@ -24,7 +24,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from shop import basket as baskets
-from shop import discounts, payments, preorders, settlement, vat
+from shop import discounts, payments, preorders, settlement, stock_alerts, vat
 from shop.models import Order, OrderLine, PreOrder, PreOrderChargeMode, Product, ProductVariant
 
 logger = logging.getLogger(__name__)
@@ -250,7 +250,9 @@ def _check_campaign(product: Product, quantity: int, email: str) -> None:
 def _take_stock(order: Order, view: baskets.LineView) -> None:
     product, variant, quantity = view.product, view.line.variant, view.line.quantity
     if variant is not None and variant.stock is not None:
-        ProductVariant.objects.filter(pk=variant.pk).update(stock=F("stock") - quantity)
+        taken = ProductVariant.objects.filter(pk=variant.pk)
+        taken.update(stock=F("stock") - quantity)
+        stock_alerts.variant_stock_changed(taken)
     if product.stock is not None:  # with variants, their sum
         Product.objects.filter(pk=product.pk).update_what_is_left(stock=F("stock") - quantity)
     line = OrderLine(

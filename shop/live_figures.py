@@ -2,13 +2,14 @@
 whether it can be bought now. Sales and pre-orders change these figures without retiring any
 cached page; `quire.js` asks for them with the basket count, one request per page view.
 
-Always one query, however many products are asked for, and nothing per visitor."""
+One query however many products are asked for (two when some have variants, whose figures come
+with their product's), and nothing per visitor."""
 
 from __future__ import annotations
 
 import re
 
-from shop.models import Product
+from shop.models import Product, ProductVariant
 
 # A cached page names each product it shows; the shop page shows every product, so the limit
 # is generous. quire.js asks for no more than this.
@@ -39,7 +40,9 @@ def parse_product_ids(raw: str) -> list[int]:
 def figures_for(product_ids: list[int]) -> dict[str, dict]:
     """Each visible product's figures by id (as a string, as JSON keys are): the availability
     label and schema.org availability the page shows, whether it can go in a basket now, and
-    the most one basket may hold. Hidden and unknown products are left out."""
+    the most one basket may hold; for a product with variants, each variant's too (whether it
+    can be chosen, and the most a basket may hold of it). Hidden and unknown products are left
+    out."""
     if not product_ids:
         return {}
     products = (
@@ -53,9 +56,10 @@ def figures_for(product_ids: list[int]) -> dict[str, dict]:
             "preorder_cap",
             "preorder_reserved",
             "preorder_per_buyer_limit",
+            "has_variants",
         )
     )
-    return {
+    figures = {
         str(product.pk): {
             "label": product.availability_label,
             "availability": product.availability,
@@ -64,3 +68,15 @@ def figures_for(product_ids: list[int]) -> dict[str, dict]:
         }
         for product in products
     }
+    with_variants = {product.pk: product for product in products if product.has_variants}
+    if with_variants:
+        variants = ProductVariant.objects.filter(product_id__in=with_variants).only(
+            "product_id", "stock"
+        )
+        for variant in variants:
+            variant.product = with_variants[variant.product_id]
+            figures[str(variant.product_id)].setdefault("variants", {})[str(variant.pk)] = {
+                "canBuy": figures[str(variant.product_id)]["canBuy"] and not variant.is_sold_out,
+                "maxQuantity": variant.max_quantity,
+            }
+    return figures

@@ -79,6 +79,13 @@ def send_low_stock_alert(product_pk: int, attempt: int = 1) -> None:
 
 
 @task(priority=EMAIL_PRIORITY)
+def send_variant_low_stock_alert(variant_pk: int, attempt: int = 1) -> None:
+    """Tell the shop one variant of a product has fallen to the product's threshold."""
+    sent = stock_alerts.send(variant_pk, variant=True)
+    _retry_unless(sent, send_variant_low_stock_alert, [variant_pk], attempt)
+
+
+@task(priority=EMAIL_PRIORITY)
 def send_back_in_stock_email(kind: str, request_pk: int, attempt: int = 1) -> None:
     """Ask a shopper to confirm, or tell them the product is back (shop/back_in_stock.py)."""
     sent = back_in_stock.send(kind, request_pk)

@@ -160,8 +160,8 @@ class Product(index.Indexed, ClusterableModel):
     low_stock_threshold = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="Email the shop once when sales bring the stock down to this many. "
-        "Empty: no alert.",
+        help_text="Email the shop once when sales bring the stock down to this many (with "
+        "variants, each variant's). Empty: no alert.",
     )
     low_stock_alerted_at = models.DateTimeField(null=True, blank=True, editable=False)
     per_order_limit = models.PositiveSmallIntegerField(
@@ -479,6 +479,7 @@ class ProductVariant(Orderable):
     stock = models.PositiveIntegerField(
         null=True, blank=True, help_text="Units left. Empty: unlimited."
     )
+    low_stock_alerted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("sku")]),
@@ -494,6 +495,14 @@ class ProductVariant(Orderable):
 
     def __str__(self) -> str:
         return f"{self.product.title} ({self.name})"
+
+    def save(self, *args, **kwargs):
+        # Restocked above the product's threshold (staff saving the product, which saves its
+        # variants): the next fall alerts again. Checkout's updates never save, so never re-arm.
+        threshold = self.product.low_stock_threshold
+        if threshold is None or self.stock is None or self.stock > threshold:
+            self.low_stock_alerted_at = None
+        super().save(*args, **kwargs)
 
     @property
     def unit_price(self) -> int:

@@ -114,9 +114,26 @@
       else control.setAttribute("aria-disabled", "true");
       return;
     }
-    control.querySelectorAll("button, input[name=quantity]").forEach(function (field) {
+    control.querySelectorAll("button, input[name=quantity], select[name=variant]").forEach(function (field) {
       field.disabled = !figure.canBuy;
       if (field.type === "number" && figure.canBuy) field.max = String(figure.maxQuantity);
+    });
+    // Each variant as it is now: one sold out since the page was cached can't be chosen.
+    var choice = control.querySelector("select[name=variant]");
+    if (!choice) return;
+    var variants = figure.variants || {};
+    choice.querySelectorAll("option[data-label]").forEach(function (option) {
+      var variant = variants[option.value];
+      if (!variant) return;
+      option.disabled = !variant.canBuy;
+      option.textContent = option.getAttribute("data-label") + (variant.canBuy ? "" : " (sold out)");
+    });
+    // The quantity allowed is the chosen variant's.
+    var quantity = control.querySelector("input[name=quantity]");
+    if (!quantity) return;
+    choice.addEventListener("change", function () {
+      var variant = variants[choice.value];
+      quantity.max = String(variant ? variant.maxQuantity : figure.maxQuantity);
     });
   }
 

@@ -63,3 +63,22 @@ def test_a_variant_with_a_discount_code_vat_and_delivery_matches_stripe_to_the_p
     assert "Discount (WELCOME10): -£3.60\nDelivery: £4.95\nTotal paid: £37.35" in text
     assert "Includes VAT: £6.23\nOur VAT number: GB999999973" in text
     page.close()
+
+
+def test_a_variant_sold_out_after_the_page_was_cached_shows_as_sold_out(demo_site, browser):
+    page = browser.new_page()
+    page.set_default_timeout(15_000)
+    url = demo_site + "/shop/products/gasworks-skyline-t-shirt/"
+    page.goto(url)  # cached from here on
+    expect(page.get_by_role("option", name="L, natural: £18.00", exact=True)).to_be_enabled()
+
+    # The last natural L sells (as checkout takes units: no cached page is retired).
+    ProductVariant.objects.filter(sku="TEE-L-NAT").update(stock=0)
+    response = page.reload()
+
+    assert response.headers.get("x-cache") == "HIT"  # the page as cached, made right by quire.js
+    sold_out = page.get_by_role("option", name="L, natural: £18.00 (sold out)")
+    expect(sold_out).to_be_disabled()
+    page.get_by_label("Size and colour").select_option(label="S, natural: £18.00")
+    expect(page.get_by_label("Quantity")).to_have_attribute("max", "3")
+    page.close()

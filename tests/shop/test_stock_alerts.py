@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.db.models import F
 from django.urls import reverse
 
-from shop.models import Product
+from shop.models import Product, ProductVariant
 from tests.factories import ProductFactory
 from tests.shop.test_checkout import add, start_checkout
 
@@ -92,3 +92,54 @@ def test_an_alert_smtp_missed_is_sent_by_the_sweep_once(commit, smtp):
     call_command("send_order_emails")
 
     assert subjects(smtp.inbox) == ["Running low: Tote (5 left)"]
+
+
+# Variants
+
+
+def t_shirt_with_threshold(threshold=2):
+    shirt = ProductFactory.build(title="T-shirt", slug="t-shirt", low_stock_threshold=threshold)
+    shirt.variants = [ProductVariant(name="M", stock=3), ProductVariant(name="L", stock=10)]
+    shirt.save()
+    return shirt
+
+
+def test_a_variant_falling_to_the_products_threshold_emails_the_shop_about_that_variant(
+    client, home, fake_stripe, smtp_inbox, django_capture_on_commit_callbacks
+):
+    shirt = t_shirt_with_threshold(2)
+    medium = shirt.variants.get(name="M")
+    client.post(
+        reverse("shop:basket_add"), {"product": shirt.pk, "variant": medium.pk, "quantity": "1"}
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        start_checkout(client)
+
+    [alert] = smtp_inbox.messages  # about M only: the sum (12) is far above 2
+    assert alert["Subject"] == "Running low: T-shirt (M) (2 left)"
+    text = alert.get_body(("plain",)).get_content()
+    assert "Sales have brought T-shirt (M) down to 2 left in stock" in text
+
+
+def test_a_variants_alert_goes_once_until_staff_restock_it(home, smtp_inbox):
+    shirt = t_shirt_with_threshold(2)
+    ProductVariant.objects.filter(product=shirt, name="M").update(stock=1)
+
+    call_command("send_order_emails")
+    call_command("send_order_emails")
+    assert subjects(smtp_inbox) == ["Running low: T-shirt (M) (1 left)"]
+
+    shirt = Product.objects.get(pk=shirt.pk)
+    shirt.variants = [
+        ProductVariant(pk=v.pk, name=v.name, stock=8 if v.name == "M" else v.stock)
+        for v in shirt.variants.all()
+    ]
+    shirt.save()  # as the admin form saves it, with its variants
+    ProductVariant.objects.filter(product=shirt, name="M").update(stock=2)
+    call_command("send_order_emails")
+
+    assert subjects(smtp_inbox) == [
+        "Running low: T-shirt (M) (1 left)",
+        "Running low: T-shirt (M) (2 left)",
+    ]

@@ -225,6 +225,36 @@ def test_a_variant_sold_out_between_basket_and_payment_stops_checkout(client, ho
     assert not Order.objects.exists()
 
 
+def test_the_live_figures_say_which_variants_can_be_chosen(client, home, django_assert_num_queries):
+    shirt = t_shirt()
+    ProductVariant.objects.filter(sku="TEE-L").update(stock=0)
+    plain = ProductFactory(stock=3)
+
+    with django_assert_num_queries(2):  # the products, then their variants
+        answer = client.get(
+            reverse("shop:basket_count"), {"products": f"{shirt.pk},{plain.pk}"}
+        ).json()["products"]
+
+    by_name = {v.pk: v.name for v in shirt.variants.all()}
+    shown = {by_name[int(pk)]: figure for pk, figure in answer[str(shirt.pk)]["variants"].items()}
+    assert shown == {
+        "M": {"canBuy": True, "maxQuantity": 3},
+        "L": {"canBuy": False, "maxQuantity": 0},
+        "XL": {"canBuy": True, "maxQuantity": 5},
+    }
+    assert "variants" not in answer[str(plain.pk)]
+
+
+def test_a_variant_sold_out_when_the_page_is_drawn_cannot_be_chosen(client, home):
+    shirt = t_shirt()
+    ProductVariant.objects.filter(sku="TEE-L").update(stock=0)
+
+    page = BeautifulSoup(client.get(shirt.get_absolute_url()).content, "html.parser")
+
+    large = page.find("option", attrs={"data-label": "L: £18.00"})
+    assert large.text == "L: £18.00 (sold out)" and "disabled" in large.attrs
+
+
 def test_a_product_with_variants_cannot_go_on_pre_order_yet(home):
     shirt = t_shirt()
     shirt.status = Product.Status.PRE_ORDER
