@@ -188,7 +188,8 @@ def _check_price_seen(line: BasketLine, seen_price) -> None:
 
 
 def _check_line_quantity(line: BasketLine, quantity: int) -> None:
-    if line.variant is not None:
+    """Within what is left: the variant's stock, or for a pre-order, the campaign's units."""
+    if line.variant is not None and line.product.status != Product.Status.PRE_ORDER:
         _check_variant_quantity(line, quantity)
     else:
         _check_quantity(line.product, quantity)

@@ -267,7 +267,7 @@ def _preorder(preorder: PreOrder) -> dict:
     return {
         "reference": preorder.reference,
         "status": preorder.get_status_display(),
-        "product": preorder.product.title,
+        "product": preorder.title,
         "quantity": preorder.quantity,
         "unit_price": _money(preorder, preorder.unit_price),
         "delivery": _money(preorder, preorder.shipping),

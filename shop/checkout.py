@@ -15,6 +15,7 @@ Invariants:
 from __future__ import annotations
 
 import logging
+from collections import Counter
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -98,7 +99,7 @@ def start_checkout(request: HttpRequest, email: str, seen_due: str | None = None
         currency=order.currency,
         lines=[_payment_item(order, line) for line in order.lines.all()]
         + [
-            payments.LineItem(f"Pre-order: {p.product.title}", p.unit_price, p.quantity)
+            payments.LineItem(f"Pre-order: {p.title}", p.unit_price, p.quantity)
             for p in order.preorders.select_related("product")
             if p.charge_mode == PreOrderChargeMode.CHARGE_NOW
         ],
@@ -155,6 +156,10 @@ def create_order_taking_stock(summary: baskets.BasketSummary, email: str) -> Ord
         variants = ProductVariant.objects.in_bulk(
             [view.line.variant_id for view in views if view.line.variant_id]
         )
+        # A campaign's cap and per-buyer limit count all its variants in the basket together.
+        campaign_units = Counter()
+        for view in views:
+            campaign_units[view.product.pk] += view.line.quantity
         for view in views:
             product = locked.get(view.product.pk)
             if product is None:
@@ -165,7 +170,7 @@ def create_order_taking_stock(summary: baskets.BasketSummary, email: str) -> Ord
                 if view.line.variant is None:
                     raise CheckoutError("Sorry, an item in your basket is no longer available.")
             if product.status == Product.Status.PRE_ORDER:
-                _check_campaign(product, view.line.quantity, email)
+                _check_campaign(product, campaign_units[product.pk], email)
             else:
                 _check_stock(view.line)
         code = None
@@ -289,12 +294,14 @@ def _take_campaign_units(order: Order, view: baskets.LineView, email: str) -> No
     Product.objects.filter(pk=product.pk).update_what_is_left(
         preorder_reserved=F("preorder_reserved") + quantity
     )
+    variant = view.line.variant
     preorder = PreOrder(
         order=order,
-        form_token=f"order:{order.reference}:{product.pk}",
+        form_token=f"order:{order.reference}:{product.pk}" + (f":{variant.pk}" if variant else ""),
         product=product,
+        variant=variant,
         quantity=quantity,
-        unit_price=product.price,
+        unit_price=view.line.unit_price,
         shipping=view.shipping,
         currency=product.currency,
         charge_mode=product.preorder_charge_mode,

@@ -153,7 +153,7 @@ def preorder_item(preorder: PreOrder, *, note: str = "", paid_later: bool = Fals
     """A pre-order's row; in an order's list, one paid for later (not with the order, whatever
     the order's state) says so instead of an amount, which would read as part of its total."""
     return Item(
-        title=preorder.product.title,
+        title=preorder.title,
         quantity=preorder.quantity,
         unit_price=preorder.money(preorder.unit_price),
         total="Later" if paid_later else preorder.money(preorder.unit_price * preorder.quantity),

@@ -9,7 +9,7 @@ from django.core import signing
 
 from shop.addresses import UK_POSTCODE_COUNTRIES, uk_postcode
 from shop.countries import shippable_countries
-from shop.models import Product
+from shop.models import Product, ProductVariant
 
 FORM_TOKEN_SALT = "quire.preorder-form"
 FORM_TOKEN_MAX_AGE = 24 * 3600
@@ -37,6 +37,9 @@ def new_form_token() -> str:
 class PreOrderForm(forms.Form):
     product = forms.ModelChoiceField(
         queryset=Product.objects.none(), empty_label=None, label="What would you like?"
+    )
+    variant = forms.ModelChoiceField(
+        queryset=ProductVariant.objects.none(), required=False, empty_label="Choose…"
     )
     quantity = forms.IntegerField(min_value=1, initial=1, label="How many?")
     name = forms.CharField(
@@ -92,11 +95,17 @@ class PreOrderForm(forms.Form):
         elif len(products) == 1:
             self.fields["product"].widget = forms.HiddenInput()
             self.initial.setdefault("product", products[0].pk)
+        choosing = self._offer_variants(products)
         self.helper = FormHelper()
         self.helper.form_method = "post"
         self.helper.form_class = "shop-form preorder-form"
         self.helper.layout = Layout(
-            Fieldset("Your pre-order", "product", Field("quantity", css_class="quantity-input")),
+            Fieldset(
+                "Your pre-order",
+                "product",
+                *choosing,
+                Field("quantity", css_class="quantity-input"),
+            ),
             Fieldset(
                 "Where we send it",
                 "name",
@@ -118,6 +127,37 @@ class PreOrderForm(forms.Form):
             Submit("submit", "Place my pre-order", css_class="button"),
         )
 
+    def _offer_variants(self, products) -> list[str]:
+        """The variant choice, when some product offered has variants (a select that works
+        without JavaScript; with several products, each option names its product)."""
+        with_variants = [product for product in products if product.has_variants]
+        if not with_variants:
+            del self.fields["variant"]
+            return []
+        field = self.fields["variant"]
+        field.queryset = ProductVariant.objects.filter(product__in=with_variants).select_related(
+            "product"
+        )
+        if len(products) == 1:
+            field.label = with_variants[0].option_label
+            field.label_from_instance = lambda v: f"{v.name}: {v.display_price}"
+        else:
+            field.label = "Size or colour (for a product that comes in several)"
+            field.label_from_instance = lambda v: f"{v.product.title}, {v.name}: {v.display_price}"
+        return ["variant"]
+
+    def _check_variant(self, cleaned: dict) -> None:
+        """A product with variants needs one of its own chosen; any other, none."""
+        product, variant = cleaned.get("product"), cleaned.get("variant")
+        if product is None or "variant" not in self.fields:
+            return
+        if not product.has_variants:
+            cleaned["variant"] = None
+        elif variant is None:
+            self.add_error("variant", f"Please choose the {product.option_label.lower()}.")
+        elif variant.product_id != product.pk:
+            self.add_error("variant", f"Please choose one of “{product.title}”’s.")
+
     def visible_field_name(self, name: str | None) -> str | None:
         """`name` if that field is shown, else None, so its errors appear on the form."""
         field = self.fields.get(name) if name else None
@@ -126,6 +166,7 @@ class PreOrderForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         check_postcode(self, cleaned)
+        self._check_variant(cleaned)
         if self.has_error("product") and isinstance(
             self.fields["product"].widget, forms.HiddenInput
         ):

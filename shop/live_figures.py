@@ -72,7 +72,7 @@ def figures_for(product_ids: list[int]) -> dict[str, dict]:
     if with_variants:
         variants = ProductVariant.objects.filter(product_id__in=with_variants).only(
             "product_id", "stock"
-        )
+        )  # each given its product as loaded above: its status and limits decide
         for variant in variants:
             variant.product = with_variants[variant.product_id]
             figures[str(variant.product_id)].setdefault("variants", {})[str(variant.pk)] = {

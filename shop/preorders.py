@@ -114,10 +114,12 @@ def held_by(product: Product, email: str) -> int:
 
 
 def place_preorder(
-    product_id: int, quantity: int, buyer: Buyer, form_token: str
+    product_id: int, quantity: int, buyer: Buyer, form_token: str, variant_id: int | None = None
 ) -> tuple[PreOrder, bool]:
-    """Reserve units for a buyer; returns the pre-order and whether it was made just now (a
-    resubmitted form gets the one its token already made)."""
+    """Reserve units for a buyer (of the variant chosen, for a product with variants: the
+    campaign's cap and per-buyer limit count all its variants together); returns the
+    pre-order and whether it was made just now (a resubmitted form gets the one its token
+    already made)."""
     try:
         with transaction.atomic():
             product = Product.objects.select_for_update().get(pk=product_id)
@@ -135,6 +137,13 @@ def place_preorder(
                     "Payments are not set up on this site yet, so this pre-order cannot be paid "
                     "for. Nothing was reserved; please come back soon."
                 )
+            variant = None
+            if product.has_variants:
+                variant = product.variants.filter(pk=variant_id).first()
+                if variant is None:
+                    raise PreOrderError(
+                        f"Please choose the {product.option_label.lower()}.", "variant"
+                    )
             check_quantity(product, quantity, held_by(product, buyer.email))
             zone = shipping.zone_for_country(buyer.country)
             if zone is None:
@@ -143,13 +152,15 @@ def place_preorder(
                     "Nothing was reserved.",
                     "country",
                 )
+            unit_price = product.price if variant is None else variant.unit_price
             preorder = PreOrder(
                 form_token=form_token,
                 product=product,
+                variant=variant,
                 quantity=quantity,
-                unit_price=product.price,
+                unit_price=unit_price,
                 shipping=shipping.shipping_cost(
-                    zone, [product.shipping_class], product.price * quantity
+                    zone, [product.shipping_class], unit_price * quantity
                 ),
                 currency=product.currency,
                 charge_mode=product.preorder_charge_mode,
@@ -194,7 +205,7 @@ def send_to_stripe(request: HttpRequest, preorder: PreOrder) -> str:
         currency=preorder.currency,
         lines=[
             payments.LineItem(
-                f"Pre-order: {preorder.product.title}", preorder.unit_price, preorder.quantity
+                f"Pre-order: {preorder.title}", preorder.unit_price, preorder.quantity
             )
         ],
         success_url=success + "?session_id={CHECKOUT_SESSION_ID}",

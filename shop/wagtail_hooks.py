@@ -188,7 +188,7 @@ class PreOrderViewSet(ParcelViewSet):
     menu_label = "Pre-orders"
     list_display = [
         "reference",
-        "product",
+        Column("title", label="Product"),
         "quantity",
         "name",
         "email",
@@ -202,7 +202,7 @@ class PreOrderViewSet(ParcelViewSet):
     # The export doubles as a packing list: who gets how many of what, and where.
     list_export = [
         "reference",
-        "product",
+        "title",
         "quantity",
         "status",
         "name",
@@ -213,7 +213,7 @@ class PreOrderViewSet(ParcelViewSet):
         "shipping",
         "created_at",
     ]
-    export_headings = {"address_one_line": "Address"}
+    export_headings = {"address_one_line": "Address", "title": "Product"}
     export_filename = "pre-orders"
     form_fields = ["note"]  # required by ModelViewSet; editing is refused by the policy
     inspect_view_enabled = True
@@ -221,6 +221,7 @@ class PreOrderViewSet(ParcelViewSet):
     inspect_view_fields = [
         "reference",
         "product",
+        "variant",
         "quantity",
         "status",
         "charge_mode",
@@ -236,7 +237,7 @@ class PreOrderViewSet(ParcelViewSet):
     to_pack = {PreOrder.Status.PAID}
 
     def listing_queryset(self):
-        return PreOrder.objects.select_related("product")
+        return PreOrder.objects.select_related("product", "variant")
 
 
 class EmailPreviewViewSet(ViewSet):

@@ -312,13 +312,6 @@ class Product(index.Indexed, ClusterableModel):
 
     def clean(self):
         super().clean()
-        if self.status == self.Status.PRE_ORDER and self.variants.all():
-            raise ValidationError(
-                {
-                    "status": "A product with variants cannot be on pre-order yet: sell it "
-                    "once it is in stock, or make a product for each variant."
-                }
-            )
         if self.preorder_cap is not None and self.preorder_cap < self.preorder_reserved:
             raise ValidationError(
                 {
@@ -514,11 +507,16 @@ class ProductVariant(Orderable):
 
     @property
     def is_sold_out(self) -> bool:
-        return self.stock == 0
+        """None left to sell. (A product on pre-order counts its campaign's units instead:
+        its variants' stock is what goes on sale on release.)"""
+        return self.stock == 0 and self.product.status != Product.Status.PRE_ORDER
 
     @property
     def max_quantity(self) -> int:
-        """The most one basket may hold of it: the product's per-order limit, or its stock."""
+        """The most one basket may hold of it: the product's per-order limit, or its stock;
+        on pre-order, what the campaign allows."""
+        if self.product.status == Product.Status.PRE_ORDER:
+            return self.product.max_quantity
         if self.stock is None:
             return self.product.per_order_limit
         return min(self.product.per_order_limit, self.stock)

@@ -327,7 +327,7 @@ class Order(Purchase):
         ]
         lines += [
             vat.InvoiceLine(
-                f"Pre-order: {preorder.product.title}",
+                f"Pre-order: {preorder.title}",
                 preorder.quantity,
                 preorder.unit_price * preorder.quantity,
                 preorder.vat_percent_display,

@@ -143,7 +143,11 @@ class PreOrderFormPage(RoutablePageMixin, ListedAtTheVisitedAddress, RoutedPage,
         buyer = preorders.Buyer(**{f.name: data[f.name] for f in fields(preorders.Buyer)})
         try:
             preorder, created = preorders.place_preorder(
-                data["product"].pk, data["quantity"], buyer, data["form_token"]
+                data["product"].pk,
+                data["quantity"],
+                buyer,
+                data["form_token"],
+                variant_id=getattr(data.get("variant"), "pk", None),
             )
             if created:
                 receipts.remember(request, preorder)

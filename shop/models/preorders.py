@@ -83,6 +83,14 @@ class PreOrder(Purchase, VatCharged):
         help_text="The one-time token of the form that made it: a resubmitted form finds it.",
     )
     product = models.ForeignKey("shop.Product", on_delete=models.PROTECT, related_name="preorders")
+    variant = models.ForeignKey(
+        "shop.ProductVariant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="preorders",
+        help_text="The size or colour pre-ordered, for a product with variants.",
+    )
     order = models.ForeignKey(
         "shop.Order",
         null=True,
@@ -268,7 +276,7 @@ class PreOrder(Purchase, VatCharged):
         """What the buyer paid for, with its VAT as kept when the pre-order was placed."""
         lines = [
             vat.InvoiceLine(
-                f"Pre-order: {self.product.title}",
+                f"Pre-order: {self.title}",
                 self.quantity,
                 self.unit_price * self.quantity,
                 self.vat_percent_display,
@@ -341,4 +349,11 @@ class PreOrder(Purchase, VatCharged):
     @property
     def packing_items(self) -> list[tuple[int, str]]:
         """(quantity, title) for each thing that goes in the parcel."""
-        return [(self.quantity, self.product.title)]
+        return [(self.quantity, self.title)]
+
+    @property
+    def title(self) -> str:
+        """What was pre-ordered, naming its variant: "Gasworks skyline T-shirt (M, black)"."""
+        if self.variant_id is None:
+            return self.product.title
+        return f"{self.product.title} ({self.variant.name})"

@@ -6,7 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from shop import payments
-from shop.models import Order, ProductVariant
+from shop.models import Order, PreOrder, Product, ProductVariant
+from tests.browser.preorder_form import fill_in_pre_order
 from tests.conftest import addressee
 
 pytestmark = pytest.mark.browser
@@ -82,3 +83,28 @@ def test_a_variant_sold_out_after_the_page_was_cached_shows_as_sold_out(demo_sit
     page.get_by_label("Size and colour").select_option(label="S, natural: £18.00")
     expect(page.get_by_label("Quantity")).to_have_attribute("max", "3")
     page.close()
+
+
+def test_a_reader_pre_orders_a_size_and_colour_on_the_pre_order_form(demo_site, page):
+    # Staff put the T-shirt's next run on pre-order (Shop → Products; reserve and pay later).
+    shirt = Product.objects.get(slug="gasworks-skyline-t-shirt")
+    shirt.status, shirt.preorder_cap = Product.Status.PRE_ORDER, 50
+    shirt.preorder_charge_mode = "reserve"
+    shirt.save()
+
+    page.goto(demo_site + "/pre-order/?product=gasworks-skyline-t-shirt")
+    page.get_by_label("What would you like?").select_option(label="Gasworks skyline T-shirt")
+    fill_in_pre_order(page, quantity="1")
+    page.get_by_label("I have read the terms").check()
+    page.get_by_role("button", name="Place my pre-order").click()
+    expect(page.locator(".error-summary")).to_contain_text("Please choose the size and colour.")
+
+    page.get_by_label("Size or colour").select_option(
+        label="Gasworks skyline T-shirt, XL, natural: £20.00"
+    )
+    page.get_by_label("I have read the terms").check()
+    page.get_by_role("button", name="Place my pre-order").click()
+
+    expect(page.locator("main")).to_contain_text("1 × Gasworks skyline T-shirt (XL, natural)")
+    preorder = PreOrder.objects.get()
+    assert (preorder.variant.sku, preorder.unit_price) == ("TEE-XL-NAT", 2000)

@@ -4,13 +4,14 @@ cancellations all count that variant's units, and the product's stock is always 
 
 import pytest
 from bs4 import BeautifulSoup
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from shop import orders, payments, settlement
-from shop.models import BasketLine, Order, Product, ProductVariant
-from tests.factories import ProductFactory
+from shop.models import BasketLine, Order, PreOrder, Product, ProductVariant
+from tests.factories import ProductFactory, make_preorder_form_page
 from tests.shop.test_checkout import messages_on, session_id_from, start_checkout
+from tests.shop.test_emails import plain
+from tests.shop.test_preorders import errors, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -255,14 +256,69 @@ def test_a_variant_sold_out_when_the_page_is_drawn_cannot_be_chosen(client, home
     assert large.text == "L: £18.00 (sold out)" and "disabled" in large.attrs
 
 
-def test_a_product_with_variants_cannot_go_on_pre_order_yet(home):
-    shirt = t_shirt()
-    shirt.status = Product.Status.PRE_ORDER
+# A pre-order campaign with variants
 
-    with pytest.raises(ValidationError) as refused:
-        shirt.clean()
 
-    assert "status" in refused.value.message_dict
+def t_shirt_on_pre_order() -> Product:
+    shirt = t_shirt(
+        status=Product.Status.PRE_ORDER,
+        preorder_cap=4,
+        preorder_per_buyer_limit=3,
+        preorder_charge_mode="reserve",
+    )
+    ProductVariant.objects.filter(product=shirt).update(stock=0)  # nothing in stock yet
+    return Product.objects.get(pk=shirt.pk)
+
+
+def test_the_pre_order_form_asks_for_the_variant_and_keeps_it(home, client, smtp_inbox):
+    shirt = t_shirt_on_pre_order()
+    form_page = make_preorder_form_page(home)
+    html = BeautifulSoup(client.get(form_page.url).content, "html.parser")
+    choice = html.select_one("select[name=variant]")
+    assert html.find("label", attrs={"for": choice["id"]}).text.strip().startswith("Size")
+    assert [o.text for o in choice.select("option")][1:] == ["M: £18.00", "L: £18.00", "XL: £20.00"]
+
+    refused = submit(client, form_page, quantity="1")
+    assert errors(refused) == ["Size : Please choose the size."]
+
+    submit(client, form_page, quantity="2", variant=str(variant(shirt, "XL").pk))
+
+    preorder = PreOrder.objects.get()
+    assert (preorder.title, preorder.unit_price, preorder.quantity) == ("T-shirt (XL)", 2000, 2)
+    assert Product.objects.get(pk=shirt.pk).preorder_reserved == 2
+    confirmation = next(m for m in smtp_inbox.messages if "ruth@example.com" in m["To"])
+    assert "T-shirt (XL)" in confirmation["Subject"]
+    assert "2 × T-shirt (XL) (£20.00 each)" in plain(confirmation)
+
+
+def test_a_campaigns_cap_and_buyer_limit_count_its_variants_together(client, home, fake_stripe):
+    shirt = t_shirt_on_pre_order()  # 4 units, 3 a buyer
+    add(client, shirt, variant(shirt, "M"), 2)
+    add(client, shirt, variant(shirt, "L"), 2)
+
+    response = start_checkout(client)
+
+    assert response["Location"] == reverse("shop:basket")
+    assert messages_on(client.get(reverse("shop:basket")))[0].startswith(
+        "You can pre-order up to 3"
+    )
+    assert not PreOrder.objects.exists()
+
+
+def test_pre_ordering_two_variants_from_the_basket_makes_a_pre_order_of_each(
+    client, home, fake_stripe
+):
+    shirt = t_shirt_on_pre_order()
+    add(client, shirt, variant(shirt, "M"))
+    add(client, shirt, variant(shirt, "XL"))
+    tote = ProductFactory(title="Tote", price=1200, stock=5)
+    add(client, tote)
+
+    pay(client, fake_stripe)
+
+    made = sorted((p.title, p.unit_price) for p in PreOrder.objects.all())
+    assert made == [("T-shirt (M)", 1800), ("T-shirt (XL)", 2000)]
+    assert Product.objects.get(pk=shirt.pk).preorder_reserved == 2
 
 
 def test_site_search_finds_a_product_by_a_variant_name(client, home):
