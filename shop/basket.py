@@ -285,10 +285,15 @@ def apply_discount_code(request: HttpRequest, text: str, form_basket_id=None) ->
     typed = (text or "").strip()
     if not typed:
         raise BasketError("Type your discount code, e.g. SUMMER10, then press Apply.")
+    if not discounts.could_be_a_code(typed):
+        raise BasketError(
+            "Discount codes are letters, digits and hyphens, like SUMMER10. "
+            "Please check yours and try again."
+        )
     code = discounts.find(typed)
     if code is None:
         raise BasketError(
-            f"“{typed[:40]}” is not one of our discount codes. Please check it and try again."
+            f"“{typed}” is not one of our discount codes. Please check it and try again."
         )
     reason = code.why_not_usable()
     if reason:

@@ -13,10 +13,14 @@ Invariants:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from shop.models.discounts import DiscountCode
 from shop.money import share
+
+_CODE = re.compile(r"[A-Z0-9-]+")  # as DiscountCode.code's validator allows, in capitals
+_CODE_LENGTH = DiscountCode._meta.get_field("code").max_length
 
 
 class DiscountError(Exception):
@@ -27,12 +31,19 @@ class DiscountError(Exception):
         self.message = message
 
 
+def could_be_a_code(text: str) -> bool:
+    """Whether `text` has the shape of a code (letters, digits, hyphens, not too long), as
+    typed: anything else (a NUL byte, which PostgreSQL refuses even to compare) names none."""
+    text = (text or "").strip()
+    return bool(_CODE.fullmatch(text.upper())) and len(text) <= _CODE_LENGTH
+
+
 def find(text: str) -> DiscountCode | None:
-    """The code a buyer typed, whatever its capitals and spaces around it."""
-    text = (text or "").strip().upper()
-    if not text or len(text) > DiscountCode._meta.get_field("code").max_length:
+    """The code a buyer typed, whatever its capitals and spaces around it; the database is
+    asked only about text that could be a code."""
+    if not could_be_a_code(text):
         return None
-    return DiscountCode.objects.filter(code=text).first()
+    return DiscountCode.objects.filter(code=text.strip().upper()).first()
 
 
 def off_each_line(code: DiscountCode, lines: Sequence[tuple[int, int]]) -> list[int]:

@@ -129,6 +129,12 @@ def test_a_buyer_applies_a_code_and_sees_what_it_takes_off(client, tote, fake_st
     [
         ({}, "WINTER", "“WINTER” is not one of our discount codes. Please check it and try again."),
         ({}, "", "Type your discount code, e.g. SUMMER10, then press Apply."),
+        (
+            {},
+            "SUMMER\x0010",
+            "Discount codes are letters, digits and hyphens, like SUMMER10. "
+            "Please check yours and try again.",
+        ),
         ({"active": False}, "SUMMER10", "The code SUMMER10 is no longer valid."),
         (
             {"ends_at": timezone.make_aware(timezone.datetime(2020, 1, 31, 12))},
