@@ -180,6 +180,7 @@ def test_buyer_pays_for_a_tote_and_pre_orders_the_book_in_one_checkout(
     page.set_default_timeout(15_000)
     page.goto(shop_ready + "/shop/products/dirty-old-town-tote-bag/")
     page.locator("main form.buy-form").get_by_role("button", name="Add to basket").click()
+    expect(page).to_have_url(shop_ready + "/shop/basket/")  # before going on: no race
     page.goto(shop_ready + "/shop/products/dirty-old-town/")
     page.locator("main form.buy-form").get_by_role("button", name="Add to basket").click()
 

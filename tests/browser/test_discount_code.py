@@ -17,6 +17,7 @@ def add_tote_and_cd(page, site):
     for slug in ["dirty-old-town-tote-bag", "songs-from-the-launch-night"]:
         page.goto(f"{site}/shop/products/{slug}/")
         page.get_by_role("button", name="Add to basket").click()
+        expect(page).to_have_url(site + "/shop/basket/")  # the add is done before the next
 
 
 def test_a_manager_makes_a_code_and_a_buyer_pays_the_discounted_total(
