@@ -300,6 +300,7 @@ def _take_campaign_units(order: Order, view: baskets.LineView, email: str) -> No
         form_token=f"order:{order.reference}:{product.pk}" + (f":{variant.pk}" if variant else ""),
         product=product,
         variant=variant,
+        variant_name=variant.name if variant else "",
         quantity=quantity,
         unit_price=view.line.unit_price,
         shipping=view.shipping,

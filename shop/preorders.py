@@ -157,6 +157,7 @@ def place_preorder(
                 form_token=form_token,
                 product=product,
                 variant=variant,
+                variant_name=variant.name if variant else "",
                 quantity=quantity,
                 unit_price=unit_price,
                 shipping=shipping.shipping_cost(

@@ -87,10 +87,12 @@ class PreOrder(Purchase, VatCharged):
         "shop.ProductVariant",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="preorders",
         help_text="The size or colour pre-ordered, for a product with variants.",
     )
+    # Its name as pre-ordered, kept should staff later rename or delete the variant.
+    variant_name = models.CharField(max_length=100, blank=True)
     order = models.ForeignKey(
         "shop.Order",
         null=True,
@@ -354,6 +356,6 @@ class PreOrder(Purchase, VatCharged):
     @property
     def title(self) -> str:
         """What was pre-ordered, naming its variant: "Gasworks skyline T-shirt (M, black)"."""
-        if self.variant_id is None:
+        if not self.variant_name:
             return self.product.title
-        return f"{self.product.title} ({self.variant.name})"
+        return f"{self.product.title} ({self.variant_name})"

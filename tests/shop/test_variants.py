@@ -291,6 +291,20 @@ def test_the_pre_order_form_asks_for_the_variant_and_keeps_it(home, client, smtp
     assert "2 × T-shirt (XL) (£20.00 each)" in plain(confirmation)
 
 
+def test_staff_can_delete_a_pre_ordered_variant_and_the_pre_order_keeps_its_name(
+    home, client, smtp_inbox
+):
+    shirt = t_shirt_on_pre_order()
+    form_page = make_preorder_form_page(home)
+    submit(client, form_page, quantity="1", variant=str(variant(shirt, "L").pk))
+
+    shirt.variants = [v for v in shirt.variants.all() if v.name != "L"]
+    shirt.save()  # as the admin's form saves it with the row deleted
+
+    preorder = PreOrder.objects.get()
+    assert (preorder.variant, preorder.title) == (None, "T-shirt (L)")
+
+
 def test_a_campaigns_cap_and_buyer_limit_count_its_variants_together(client, home, fake_stripe):
     shirt = t_shirt_on_pre_order()  # 4 units, 3 a buyer
     add(client, shirt, variant(shirt, "M"), 2)
