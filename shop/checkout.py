@@ -264,7 +264,7 @@ def _take_stock(order: Order, view: baskets.LineView) -> None:
         order=order,
         product=product,
         variant=variant,
-        sku=variant.sku if variant else "",
+        sku=(variant.sku or "") if variant else "",
         title=view.line.title,
         unit_price=view.line.unit_price,
         quantity=quantity,

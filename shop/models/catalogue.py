@@ -467,7 +467,9 @@ class ProductVariant(Orderable):
 
     product = ParentalKey(Product, related_name="variants", on_delete=models.CASCADE)
     name = models.CharField(max_length=100, help_text="As buyers choose it, e.g. “M, black”.")
-    sku = models.CharField("SKU", max_length=64, blank=True)
+    # Empty is NULL, not "": SKUs are unique when given, and the admin's formset checks that
+    # across its rows (it cannot for a unique constraint with a condition).
+    sku = models.CharField("SKU", max_length=64, blank=True, null=True, unique=True)
     price = MoneyField(null=True, blank=True, help_text="Empty: the product's price.")
     stock = models.PositiveIntegerField(
         null=True, blank=True, help_text="Units left. Empty: unlimited."
@@ -478,13 +480,6 @@ class ProductVariant(Orderable):
         FieldRowPanel([FieldPanel("name"), FieldPanel("sku")]),
         FieldRowPanel([FieldPanel("price"), FieldPanel("stock")]),
     ]
-
-    class Meta(Orderable.Meta):
-        constraints = [
-            models.UniqueConstraint(
-                fields=["sku"], condition=~models.Q(sku=""), name="variant_sku_unique"
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.product.title} ({self.name})"

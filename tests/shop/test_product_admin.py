@@ -164,6 +164,35 @@ def test_staff_add_variants_each_with_stock_sku_and_price_and_the_product_sums_t
 
 
 @pytest.mark.django_db
+def test_two_variants_with_one_sku_come_back_with_a_message_and_blank_skus_are_fine(
+    admin_client, home
+):
+    rows = [
+        ("S", "TEE-1", "", "1"),
+        ("M", "TEE-1", "", "1"),
+        ("L", "", "", "1"),
+        ("XL", "", "", "1"),
+    ]
+    response = admin_client.post(
+        reverse("wagtailsnippets_shop_product:add"),
+        product_form_data(title="T-shirt", slug="t-shirt", **variant_rows(*rows)),
+    )
+
+    assert response.status_code == 200
+    assert "Please correct the duplicate data for sku" in response.content.decode()
+    assert not Product.objects.exists()
+
+    rows[1] = ("M", "TEE-2", "", "1")
+    response = admin_client.post(
+        reverse("wagtailsnippets_shop_product:add"),
+        product_form_data(title="T-shirt", slug="t-shirt", **variant_rows(*rows)),
+    )
+    assert response.status_code == 302
+    skus = list(Product.objects.get().variants.values_list("sku", flat=True))
+    assert skus == ["TEE-1", "TEE-2", None, None]
+
+
+@pytest.mark.django_db
 def test_a_price_with_too_many_decimals_comes_back_with_a_message(admin_client, home):
     response = admin_client.post(
         reverse("wagtailsnippets_shop_product:add"), product_form_data(price="18.505")
