@@ -5,6 +5,7 @@ from django.utils.functional import cached_property
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
@@ -310,11 +311,17 @@ class ShippingZoneViewSet(ModelViewSet):
     inspect_view_enabled = False
 
 
+class DiscountCodeIndexView(IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().with_uses()  # no count query per row
+
+
 class DiscountCodeViewSet(ModelViewSet):
     """Shop → Discount codes: codes buyers type in the basket. Orders keep the code and what
     it took off each line, so editing or deleting a code rewrites no order."""
 
     model = DiscountCode
+    index_view_class = DiscountCodeIndexView
     name = "discount_codes"
     url_prefix = "shop/discount-codes"
     url_namespace = "shop_discount_codes"

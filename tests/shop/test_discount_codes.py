@@ -16,23 +16,10 @@ from wagtail.models import Site
 from shop import basket as baskets
 from shop import checkout, discounts, orders, payments, settlement
 from shop.models import DiscountCode, Order, Product, ShippingZone, ShopDetails
-from shop.vat import VatRate
 from tests.factories import PreOrderProductFactory, ProductFactory
 from tests.shop.test_checkout import add, messages_on, session_id_from, start_checkout
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def tote(home):
-    return ProductFactory(title="Tote", price=1200, stock=10, shipping_class="large")
-
-
-@pytest.fixture
-def book(home):
-    return ProductFactory(
-        title="Book", price=1699, stock=10, shipping_class="small", vat_rate=VatRate.ZERO
-    )
 
 
 def code(text="SUMMER10", **fields) -> DiscountCode:
@@ -353,6 +340,43 @@ def test_a_code_used_up_while_checkout_waits_for_its_lock_makes_no_order(
     assert once.uses() == 1
     assert Order.objects.count() == 1
     assert Product.objects.get(pk=tote.pk).stock == 9  # only the other buyer's unit
+
+
+def test_a_buyer_who_goes_back_from_stripe_and_pays_again_keeps_a_one_use_code(
+    client, tote, fake_stripe
+):
+    once = code(usage_cap=1)
+    add(client, tote)
+    apply(client, "SUMMER10")
+    start_checkout(client)  # to Stripe's page, then Back
+
+    order = paid_order(fake_stripe, client)  # pays again: the first checkout is closed first
+
+    assert (order.discount, order.total) == (120, 1080 + 495)
+    assert Order.objects.filter(status=Order.Status.CANCELLED).count() == 1
+    assert once.uses() == 1
+
+
+def test_the_admin_listing_counts_every_codes_uses_in_one_query(
+    admin_client, tote, fake_stripe, django_assert_max_num_queries
+):
+    for n in range(5):
+        code(f"CODE{n}", usage_cap=10)
+    buyer = Client()
+    add(buyer, tote)
+    apply(buyer, "CODE1")
+    paid_order(fake_stripe, buyer)
+    listing = reverse("shop_discount_codes:index")
+    admin_client.get(listing)
+
+    with django_assert_max_num_queries(20) as counted:
+        page = admin_client.get(listing).content.decode()
+    more = len(counted)
+    for n in range(5, 15):
+        code(f"CODE{n}", usage_cap=10)
+    with django_assert_max_num_queries(more):  # ten more codes, not one query more
+        admin_client.get(listing)
+    assert "1 of 10" in page
 
 
 def test_an_order_that_ends_unpaid_gives_its_use_back(client, tote, fake_stripe):

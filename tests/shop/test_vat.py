@@ -15,7 +15,7 @@ from wagtail.models import Site
 from shop import emails, orders, payments, preorders, settlement, vat
 from shop.models import Order, PreOrder, Product, ShopDetails
 from shop.vat import VatRate
-from tests.factories import PreOrderProductFactory, ProductFactory, make_preorder_form_page
+from tests.factories import PreOrderProductFactory, make_preorder_form_page
 from tests.shop.test_checkout import add, get_path_of, session_id_from, start_checkout
 from tests.shop.test_emails import plain
 from tests.shop.test_preorders import submit
@@ -36,18 +36,6 @@ def registered(home):
     details.postal_address = "Quire Books\n12 Chapel Street\nSalford M3 5JZ"
     details.save()
     return details
-
-
-@pytest.fixture
-def tote(home):
-    return ProductFactory(title="Tote", price=1200, stock=10, shipping_class="large")
-
-
-@pytest.fixture
-def book(home):
-    return ProductFactory(
-        title="Book", price=1699, stock=10, shipping_class="small", vat_rate=VatRate.ZERO
-    )
 
 
 def paid_order(fake_stripe, *products_and_quantities) -> Order:
