@@ -76,3 +76,42 @@ def test_editor_adds_a_product_with_pictures_and_a_shopper_buys_it(
     line = page.locator(".basket-lines tbody tr", has_text="Canal Walks: Second Edition")
     expect(line.locator(".basket-line__price")).to_contain_text("£18.50")  # "each" on a phone
     page.wait_for_load_state("networkidle")  # no request left running into teardown
+
+
+def test_editor_gives_a_product_sizes_and_a_shopper_chooses_one(demo_site, page, django_user_model):
+    """The variants inline as an editor uses it: add rows, type each one's name, SKU, price in
+    pounds and stock, save; the product page then offers them."""
+    django_user_model.objects.create_superuser("editor", "editor@example.com", "a-long-password")
+    page.goto(demo_site + "/admin/login/")
+    page.get_by_label("Username").fill("editor")
+    page.get_by_label("Password").fill("a-long-password")
+    page.get_by_role("button", name="Sign in").click()
+    tote = Product.objects.get(slug="dirty-old-town-tote-bag")
+
+    page.goto(demo_site + reverse("wagtailsnippets_shop_product:edit", args=[tote.pk]))
+    page.get_by_role("textbox", name="Variants are chosen by*").fill("Colour")
+    for number, (name, sku, price, stock) in enumerate(
+        [("Natural", "TOTE-NAT", "", "7"), ("Black", "TOTE-BLA", "13.50", "2")]
+    ):
+        page.get_by_role("button", name="Add Variant").click()
+        row = page.locator(f"#inline_child_variants-{number}")
+        row.get_by_role("textbox", name="Name*").fill(name)
+        row.get_by_role("textbox", name="SKU").fill(sku)
+        row.get_by_role("textbox", name="Price").fill(price)
+        row.get_by_role("spinbutton", name="Stock").fill(stock)
+    page.get_by_role("button", name="Save").first.click()
+    expect(page.locator(".messages")).to_contain_text("Dirty Old Town tote bag")
+
+    tote.refresh_from_db()
+    assert (tote.has_variants, tote.stock) == (True, 9)  # the sum of the colours'
+    assert [(v.name, v.sku, v.price) for v in tote.variants.all()] == [
+        ("Natural", "TOTE-NAT", None),
+        ("Black", "TOTE-BLA", 1350),
+    ]
+    page.goto(demo_site + tote.get_absolute_url())
+    page.get_by_label("Colour").select_option(label="Black: £13.50")
+    page.get_by_role("button", name="Add to basket").click()
+    expect(page.locator(".message")).to_have_text(
+        "Added “Dirty Old Town tote bag (Black)” to your basket."
+    )
+    expect(page.locator(".basket-line__price")).to_contain_text("£13.50")

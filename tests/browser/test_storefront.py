@@ -154,3 +154,22 @@ def test_on_a_phone_the_basket_controls_are_full_size(demo_site, fake_stripe, br
     assert select.evaluate("el => getComputedStyle(el).appearance") == "none"  # not the default
     assert select.bounding_box()["width"] >= 160
     context.close()
+
+
+def test_without_javascript_a_size_is_chosen_confirmed_and_added(demo_site, browser):
+    context = browser.new_context(**DESKTOP, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(demo_site + "/shop/products/gasworks-skyline-t-shirt/")
+
+    page.get_by_label("Size and colour").select_option(label="L, black: £18.00")
+    page.get_by_role("button", name="Add to basket").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Add “Gasworks skyline T-shirt (L, black)” to your basket?"
+    )
+    page.get_by_role("button", name="Add to basket").click()
+
+    expect(page).to_have_url(demo_site + "/shop/basket/")
+    expect(page.locator(".message")).to_have_text(
+        "Added “Gasworks skyline T-shirt (L, black)” to your basket."
+    )
+    context.close()
