@@ -26,6 +26,7 @@ def test_phone_header_keeps_the_basket_with_its_count_and_folds_search_away(demo
     page = context.new_page()
     page.goto(demo_site + "/shop/products/dirty-old-town-tote-bag/")
     page.locator("main form.buy-form").get_by_role("button", name="Add to basket").click()
+    expect(page).to_have_url(demo_site + "/shop/basket/")  # the add is done before going on
 
     page.goto(demo_site + "/")
     header = page.locator("header.site-header")
