@@ -125,6 +125,7 @@ class HomePage(BasePage):
         return super().route(request, path_components)
 
     def get_context(self, request, *args, **kwargs):
+        pagecache.cache_public_page(request, pagecache.LISTINGS)
         context = super().get_context(request, *args, **kwargs)
         posts = BlogPage.objects.live().public().descendant_of(self).for_listing()
         # The featured post is looked up among live, public posts so an unpublished one never shows.
@@ -148,6 +149,10 @@ class BlogIndexPage(RoutablePageMixin, BasePage):
 
     def posts(self):
         return BlogPage.objects.live().public().child_of(self).for_listing()
+
+    def get_context(self, request, *args, **kwargs):
+        pagecache.cache_public_page(request, pagecache.LISTINGS)
+        return super().get_context(request, *args, **kwargs)
 
     def archive_months(self) -> list[dict]:
         """Each month that has posts, newest first, with its post count and the path of its
@@ -447,6 +452,11 @@ class NavigationSettings(BaseSiteSetting):
     @cached_property
     def footer_menu(self) -> list[MenuLink]:
         return _menu(self.footer_links)
+
+    def linked_page_ids(self) -> set[int]:
+        """The pages the menus link to (their titles and addresses show on every page)."""
+        links = [*self.header_links.raw_data, *self.footer_links.raw_data]
+        return {link["value"]["page"] for link in links if link["value"].get("page")}
 
     def prepare_for_cache(self):
         # The page links' URLs and titles are resolved now, so a cached menu costs no query.

@@ -5,13 +5,18 @@ for the buy buttons arrive through `shop:basket_count`), so its rendered HTML ca
 served without touching the database. Views opt in with `cache_public_page(request, *tags)`;
 anything not marked is never cached.
 
-Invalidation is by tag version rather than by listing every URL a change touches: a new post
-shows on the home page, the blog index, its tag and archive pages, its neighbours' "next"
-links and the feeds, so editorial changes retire every page at once (tag `SITE`), while a staff
-edit of a product retires only the pages that show products (tag `CATALOGUE`). Sales and
-pre-orders retire nothing: what is left reaches pages live (`shop.live_figures`). Each entry
-remembers the tag versions read *before* it was rendered, so a page rendered while an editor
-publishes can never be stored as current.
+Invalidation is by tag version: each stored page remembers the versions of the tags it
+carries, and a change bumps the versions of the tags that show it. A page carries
+- `SITE`, always: the menus, the site's identity and images are on every page, so changing
+  them (or moving a page, which changes addresses) retires every page;
+- its own address (`retire_addresses`): a publish retires the post and the posts that show
+  it (its neighbours, the posts listing it as related; see cms.publishing), not the rest;
+- `LISTINGS` on the pages that list posts (home, blog index, tag and archive pages);
+- `CATALOGUE` on the pages that show products or their prices, retired by staff edits of
+  products. Sales and pre-orders retire nothing: what is left reaches pages live
+  (`shop.live_figures`).
+All of a page's tag versions are read in the lookup's one round trip, *before* it is
+rendered, so a page rendered while an editor publishes can never be stored as current.
 
 Responses for signed-in users (editors see the Wagtail userbar), for visitors who unlocked a
 password-protected page, and responses that set cookies are never stored.
@@ -51,8 +56,9 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from wagtail.models import PageViewRestriction
 
 SITE = "site"
+LISTINGS = "listings"
 CATALOGUE = "catalogue"
-TAGS = (SITE, CATALOGUE)
+TAGS = (SITE, LISTINGS, CATALOGUE)
 
 _KEY_PREFIX = "quire:page"
 _REQUEST_TAGS = "_quire_page_cache_tags"
@@ -70,11 +76,12 @@ def enabled() -> bool:
 
 def cache_public_page(request: HttpRequest, *tags: str) -> None:
     """Mark the page being rendered as public: the same for every anonymous visitor. Pages
-    always carry `SITE` (navigation and settings appear on each); add `CATALOGUE` when the
-    page shows products or their prices (what is left is filled in live)."""
+    always carry `SITE` (navigation and settings appear on each) and their own address; add
+    `LISTINGS` when the page lists posts and `CATALOGUE` when it shows products or their
+    prices (what is left is filled in live)."""
     marked = getattr(request, _REQUEST_TAGS, None)
     if marked is None:
-        marked = {SITE}
+        marked = {SITE, address_tag(request.path)}
         setattr(request, _REQUEST_TAGS, marked)
     marked.update(tags)
 
@@ -94,6 +101,19 @@ def invalidate(*tags: str) -> None:
         cache.set_many({_version_key(tag): uuid.uuid4().hex for tag in tags}, timeout=None)
 
     transaction.on_commit(bump)
+
+
+def address_tag(path: str) -> str:
+    """The tag every page stored at `path` carries (for any host and `?page=N`)."""
+    return f"address:{hashlib.sha256(path.encode()).hexdigest()}"
+
+
+def retire_addresses(paths: Iterable[str]) -> None:
+    """Retire the pages stored at `paths` (as `Page.get_url_parts` gives them, or
+    `request.path`), once the current transaction commits."""
+    tags = {address_tag(path) for path in paths}
+    if tags:
+        invalidate(*tags)
 
 
 def _version_key(tag: str) -> str:
@@ -188,7 +208,7 @@ class PageCacheMiddleware:
             return self.get_response(request)  # searches, previews, unknown parameters
         entry_key = _entry_key(request, page_number)
         encoding = accepted_encoding(request.META.get("HTTP_ACCEPT_ENCODING", ""))
-        entry, versions = self._look_up(f"{entry_key}:{encoding}")
+        entry, versions = self._look_up(f"{entry_key}:{encoding}", address_tag(request.path))
         if entry and all(versions.get(tag) == version for tag, version in entry["tags"].items()):
             return self._replay(request, entry)
 
@@ -202,11 +222,13 @@ class PageCacheMiddleware:
         return response
 
     @staticmethod
-    def _look_up(entry_key: str) -> tuple[dict | None, dict[str, str]]:
-        """The stored entry, if any, and the current version of every tag, read before the
-        page is rendered (a tag never seen before gets its first version now)."""
-        found = cache.get_many([entry_key, *map(_version_key, TAGS)])
-        versions = {tag: found.get(_version_key(tag)) for tag in TAGS}
+    def _look_up(entry_key: str, address: str) -> tuple[dict | None, dict[str, str]]:
+        """The stored entry, if any, and the current version of every tag a page at this
+        address can carry, read in one round trip before the page is rendered (a tag never
+        seen before gets its first version now)."""
+        tags = (*TAGS, address)
+        found = cache.get_many([entry_key, *map(_version_key, tags)])
+        versions = {tag: found.get(_version_key(tag)) for tag in tags}
         for tag in [tag for tag, version in versions.items() if version is None]:
             cache.add(_version_key(tag), uuid.uuid4().hex, timeout=None)
             versions[tag] = cache.get(_version_key(tag))

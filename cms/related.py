@@ -3,7 +3,8 @@
 Publishing a post ranks its own related posts at once (one query, in the editor's request).
 Its tags may also make it related to other posts, and unpublishing it leaves a gap in the lists
 that named it: those posts, the ones sharing a tag with it, are ranked again by a background
-task after the change commits, and the pages they are shown on are retired if any list changed.
+task after the change commits, and the pages of those whose list changed or names the post are
+retired.
 A list naming a post that has since gone is simply shown without it meanwhile.
 """
 
@@ -14,7 +15,7 @@ from functools import partial
 from django.db import transaction
 from django_tasks import task
 
-from cms import pagecache
+from cms import pagecache, publishing
 
 
 @task()
@@ -28,9 +29,14 @@ def decide_for_posts_sharing_tags(post_id: int) -> int:
         return 0
     tag_ids = list(post.tags.values_list("pk", flat=True))
     sharing = BlogPage.objects.live().filter(tags__in=tag_ids).exclude(pk=post_id).distinct()
-    changed = sum(other.decide_related_posts() for other in sharing)
-    if changed:
-        pagecache.invalidate(pagecache.SITE)
+    changed, showing_it = 0, []
+    for other in sharing:
+        if other.decide_related_posts():
+            changed += 1
+            showing_it.append(other)
+        elif post_id in other.related_post_ids:  # its new title or cover shows there
+            showing_it.append(other)
+    pagecache.retire_addresses(publishing.addresses(showing_it))
     return changed
 
 
