@@ -63,7 +63,7 @@ class LatestPostsFeed(Feed):
             BlogPage.objects.live()
             .public()
             .in_site(site)
-            .for_listing()
+            .for_listing(with_body=True)
             .prefetch_related("tagged_items__tag")[: self.limit]
         )
 

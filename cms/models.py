@@ -15,6 +15,7 @@ from django.db.models import Count, Q, Subquery, prefetch_related_objects
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.formats import date_format
 from django.utils.html import strip_tags
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -169,9 +170,12 @@ class BlogIndexPage(RoutablePageMixin, BasePage):
                 .annotate(count=Count("pk"))
                 .order_by("-month")
             )
+            # Labels are written once here: formatting a date in a template costs a
+            # translation lookup each time, and a blog of 15 years has 180 months.
             return [
                 {
                     **month,
+                    "label": date_format(month["month"], "F Y"),
                     "path": self.reverse_subpage(
                         "archive", args=[month["month"].year, month["month"].month]
                     ),
@@ -179,7 +183,7 @@ class BlogIndexPage(RoutablePageMixin, BasePage):
                 for month in months
             ]
 
-        return sitedata.cached(f"archive-months:{self.pk}", count_months)
+        return sitedata.cached(f"archive-months-labelled:{self.pk}", count_months)
 
     def render_listing(self, request, posts, empty_is_404=False, **extra):
         """Render one page of `posts`. Tag and month pages with no posts are 404s, so the
@@ -193,6 +197,7 @@ class BlogIndexPage(RoutablePageMixin, BasePage):
                 "posts": page_of_posts,
                 "archive_months": self.archive_months(),
                 "blog_url": self.get_url(request),
+                "archive_path": "",  # the month shown, on a month's page
                 **extra,
             },
         )
@@ -224,6 +229,7 @@ class BlogIndexPage(RoutablePageMixin, BasePage):
             posts,
             empty_is_404=True,
             archive_month=first_day,
+            archive_path=self.reverse_subpage("archive", args=[year, month]),
             description=f"Posts from {first_day:%B %Y}, newest first.",
         )
 
@@ -243,14 +249,16 @@ class BlogPageQuerySet(PageQuerySet):
             private |= Q(path__startswith=restricted)
         return self.exclude(private) if private else self
 
-    def for_listing(self):
+    def for_listing(self, *, with_body=False):
         """Newest first, with what a listing shows fetched up front (no query per post): the
-        cover image and its renditions."""
-        return (
+        cover image and its renditions. The body (the bulk of each row) and the search
+        vector are left in the database unless asked for (a feed carries each post whole)."""
+        posts = (
             self.select_related("cover_image")
             .prefetch_related("cover_image__renditions")
             .order_by("-date", "-pk")
         )
+        return posts.defer("search_vector") if with_body else posts.defer("body", "search_vector")
 
 
 class BlogPage(BasePage):
@@ -280,6 +288,8 @@ class BlogPage(BasePage):
     # Its words for site search on PostgreSQL, written on every save (cms.search); its GIN
     # index is made by migration 0006 on PostgreSQL only. Unused on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
+    # Counted on every save, so listings show "N min read" without loading each post's body.
+    words = models.PositiveIntegerField(default=0, editable=False)
 
     content_panels = [
         *Page.content_panels,
@@ -307,8 +317,12 @@ class BlogPage(BasePage):
         indexes = [models.Index(fields=["date", "page_ptr"], name="cms_blogpage_by_date")]
 
     def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
         update_fields = kwargs.get("update_fields")
+        if update_fields is None or "body" in update_fields:
+            self.words = count_words(self.body.raw_data)
+            if update_fields is not None:
+                kwargs["update_fields"] = update_fields = {*update_fields, "words"}
+        super().save(*args, **kwargs)
         if update_fields is None or {"title", "intro", "body"} & set(update_fields):
             search.refresh_vectors([self])
 
@@ -326,7 +340,11 @@ class BlogPage(BasePage):
 
     @cached_property
     def word_count(self) -> int:
-        return len(re.findall(r"\w+", strip_tags(" ".join(_strings_in(self.body.raw_data)))))
+        """The body's words: as stored at the last save when the body was not loaded (a
+        listing), else counted now (a preview shows the draft's)."""
+        if "body" in self.get_deferred_fields():
+            return self.words
+        return count_words(self.body.raw_data)
 
     @property
     def reading_minutes(self) -> int:
@@ -392,6 +410,12 @@ class BlogPage(BasePage):
                 tags, fresh=getattr(request, "is_preview", False)
             )
         return context
+
+
+def count_words(raw_body) -> int:
+    """The words a reader reads in a StreamField's raw JSON (markup and block settings left
+    out)."""
+    return len(re.findall(r"\w+", strip_tags(" ".join(_strings_in(raw_body)))))
 
 
 def _strings_in(data):

@@ -37,7 +37,7 @@ def search(request: HttpRequest) -> HttpResponse:
     terms = " ".join(re.findall(r"\w+", query))
     results, products = None, []
     if terms:
-        posts = BlogPage.objects.live().public()
+        posts = BlogPage.objects.live().public().for_listing()
         site = Site.find_for_request(request)
         if site is not None:
             posts = posts.in_site(site)

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from bs4 import BeautifulSoup
 
+from cms.models import BlogPage
 from tests.factories import StandardPageFactory
 
 
@@ -89,8 +90,12 @@ def test_monthly_archive_lists_posts_of_that_month(client, blog, make_post):
 
     assert page.h1.text == "Posts from November 2026"
     assert [h.text for h in page.select(".post-card__title")] == ["November"]
-    archive_links = [a.text for a in page.select(".archive-list a")]
-    assert archive_links == ["November 2026", "October 2026"]
+    archive = [(a.text, a["href"], a.get("aria-current")) for a in page.select(".archive-list a")]
+    assert archive == [
+        ("November 2026", "/blog/archive/2026/11/", "page"),
+        ("October 2026", "/blog/archive/2026/10/", None),
+    ]
+    assert "November 2026</a> (1)" in str(page.select_one(".archive-list"))
 
 
 @pytest.mark.parametrize(
@@ -124,6 +129,21 @@ def test_blog_post_shows_byline_reading_time_and_tags(client, make_post):
     assert "4 min read" in page.select_one(".post-meta").text
     assert "By Ruth Calder" in page.select_one(".byline").text
     assert page.find("a", rel="tag")["href"] == "/blog/tag/council/"
+
+
+def test_listings_show_the_reading_time_of_the_published_words(client, commit, make_post):
+    post = make_post(body=[{"type": "paragraph", "value": "<p>" + "word " * 230 + "</p>"}])
+    assert "1 min read" in soup(client.get("/blog/")).select_one(".post-meta").text
+
+    def lengthen():
+        page = BlogPage.objects.get(pk=post.pk)
+        page.body = [{"type": "paragraph", "value": "<p>" + "word " * 920 + "</p>"}]
+        page.save_revision().publish()
+
+    commit(lengthen)
+
+    assert BlogPage.objects.get(pk=post.pk).words == 920
+    assert "4 min read" in soup(client.get("/blog/")).select_one(".post-meta").text
 
 
 def test_blog_post_links_previous_and_next_posts(client, make_post):

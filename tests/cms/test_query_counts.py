@@ -22,7 +22,7 @@ def without_page_cache(settings):
 
 
 # Measured on SQLite and PostgreSQL; a change here is a change in the cost of every page view.
-EXPECTED = {"post": 13, "blog_index": 7, "home": 6, "tag": 8}
+EXPECTED = {"post": 13, "blog_index": 7, "home": 6, "tag": 8, "search": 5}
 
 
 def rich_body(images, blocks_per_kind):
@@ -128,6 +128,7 @@ def test_query_counts_do_not_grow_with_content(client, home, blog, make_post, po
         "blog_index": count_queries(client, "/blog/"),
         "home": count_queries(client, "/"),
         "tag": count_queries(client, "/blog/tag/common/"),
+        "search": count_queries(client, "/search/?q=paragraph"),
     }
 
     assert counts == EXPECTED
