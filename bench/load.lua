@@ -1,12 +1,15 @@
 -- wrk script for the Quire benchmark (bench/run sets the environment it reads).
---   BENCH_MODE     get | shared_link | browser | basket_count | basket_add | preorder
+--   BENCH_MODE     get | shared_link | browser | paths | basket_count | basket_add | preorder
 --                  (shared_link: the URL with ?fbclid=<a new value per request>;
---                   browser: the URL with the Accept-Encoding browsers send)
+--                   browser: the URL with the Accept-Encoding browsers send;
+--                   paths: GET each path of BENCH_DATA in turn)
 --   BENCH_DATA     a file, one line per session or per form token, tab-separated fields;
 --                  each wrk thread takes every BENCH_THREADS-th line, so no two threads share one
 --   BENCH_THREADS  wrk's -t
 --   BENCH_PRODUCTS product ids for basket_add, comma-separated
 --   BENCH_FORM     the pre-order form fields except the token and the email, url-encoded
+--   BENCH_DELAY_MS optional: each connection waits this long between requests (a steady
+--                  trickle of readers rather than as many as the server can answer)
 -- done() prints one line "BENCH_JSON {...}" for bench/run to read: requests, socket errors,
 -- responses by status class (and 400/403/409/429), X-Cache hits and latency percentiles.
 
@@ -23,6 +26,13 @@ end
 local lines = {}
 local products = {}
 local sent = 0
+local pause = tonumber(os.getenv("BENCH_DELAY_MS") or "")
+
+if pause then
+  function delay()
+    return pause
+  end
+end
 
 local function split(line)
   local fields = {}
@@ -67,7 +77,9 @@ function request()
     return wrk.format("GET", nil, { ["Accept-Encoding"] = "gzip, deflate, br" }, nil)
   end
   local line = lines[(sent - 1) % #lines + 1]
-  if mode == "basket_count" then
+  if mode == "paths" then
+    return wrk.format("GET", line[1], nil, nil)
+  elseif mode == "basket_count" then
     -- line: session cookie, csrf cookie, csrf token
     return wrk.format("GET", nil, { Cookie = "sessionid=" .. line[1] }, nil)
   elseif mode == "basket_add" then
