@@ -146,9 +146,12 @@ def create_order_taking_stock(summary: baskets.BasketSummary, email: str) -> Ord
     products as locked, not from the page the buyer saw."""
     views = summary.lines
     with transaction.atomic():
+        # Every lock on a product row is "no key update" (no one changes a product's id): a
+        # pre-order being placed holds a key-share lock on its product (its foreign key) while
+        # it waits for the row, and a plain FOR UPDATE here would wait on it in turn.
         locked = {
             product.pk: product
-            for product in Product.objects.select_for_update()
+            for product in Product.objects.select_for_update(no_key=True)
             .filter(pk__in=[view.product.pk for view in views])
             .order_by("pk")
         }

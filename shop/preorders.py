@@ -2,7 +2,9 @@
 
 Invariants:
 - a campaign never takes more units than its cap: units are counted on the product row, which
-  is locked while a pre-order is placed, so fifty buyers at once can never share ten units;
+  is locked while a pre-order is placed, so fifty buyers at once can never share ten units.
+  The lock is taken last, when the pre-order and its emails are written, and held only for the
+  cap check and the counter: buyers of one product queue for those alone;
 - a buyer never holds more than the per-buyer limit across their live pre-orders;
 - one form submission makes one pre-order, however often it is resubmitted (its one-time token
   is unique);
@@ -103,14 +105,25 @@ def check_quantity(product: Product, quantity: int, already: int) -> None:
     )
 
 
-def held_by(product: Product, email: str) -> int:
-    """Units this buyer already holds in the campaign, across their live pre-orders."""
-    return (
-        PreOrder.objects.filter(
-            product=product, email__iexact=email, status__in=PreOrder.HOLDS_UNITS
-        ).aggregate(total=Sum("quantity"))["total"]
-        or 0
+def held_by(product: Product, email: str, excluding: PreOrder | None = None) -> int:
+    """Units this buyer already holds in the campaign, across their live pre-orders (other
+    than `excluding`)."""
+    held = PreOrder.objects.filter(
+        product=product, email__iexact=email, status__in=PreOrder.HOLDS_UNITS
     )
+    if excluding is not None:
+        held = held.exclude(pk=excluding.pk)
+    return held.aggregate(total=Sum("quantity"))["total"] or 0
+
+
+def check_on_offer(product: Product) -> None:
+    """Refuse a product that cannot be pre-ordered now, saying why."""
+    if product.status != Product.Status.PRE_ORDER:
+        raise PreOrderError(f"“{product.title}” is not available to pre-order.", "product")
+    if not product.preorder_open:
+        raise PreOrderError(
+            f"Pre-orders for “{product.title}” are closed. Nothing was reserved.", "product"
+        )
 
 
 def place_preorder(
@@ -122,16 +135,11 @@ def place_preorder(
     already made)."""
     try:
         with transaction.atomic():
-            product = Product.objects.select_for_update().get(pk=product_id)
             existing = PreOrder.objects.filter(form_token=form_token).first()
             if existing is not None:
                 return existing, False
-            if product.status != Product.Status.PRE_ORDER:
-                raise PreOrderError(f"“{product.title}” is not available to pre-order.", "product")
-            if not product.preorder_open:
-                raise PreOrderError(
-                    f"Pre-orders for “{product.title}” are closed. Nothing was reserved.", "product"
-                )
+            product = Product.objects.get(pk=product_id)
+            check_on_offer(product)
             if product.preorder_charge_mode in STRIPE_MODES and not payments.is_configured():
                 raise PreOrderError(
                     "Payments are not set up on this site yet, so this pre-order cannot be paid "
@@ -144,7 +152,7 @@ def place_preorder(
                     raise PreOrderError(
                         f"Please choose the {product.option_label.lower()}.", "variant"
                     )
-            check_quantity(product, quantity, held_by(product, buyer.email))
+            check_quantity(product, quantity, held_by(product, buyer.email))  # early word
             zone = shipping.zone_for_country(buyer.country)
             if zone is None:
                 raise PreOrderError(
@@ -180,12 +188,19 @@ def place_preorder(
             if preorder.vat_number:
                 preorder.record_vat_with_delivery(product.vat_rate)
             preorder.save()
-            Product.objects.filter(pk=product.pk).update_what_is_left(
-                preorder_reserved=F("preorder_reserved") + quantity
-            )
             if preorder.status == PreOrder.Status.RESERVED:
                 emails.queue("preorder_confirmation", preorder)
                 emails.queue("staff_new_preorder", preorder)
+            # Now the campaign's row, as it is when our turn comes: the checks that count
+            # units are made again under its lock, and the counter updated. (No key update:
+            # the pre-order just written holds a key-share lock on the row, as every other
+            # buyer's does, and those must not wait on each other.)
+            product = Product.objects.select_for_update(no_key=True).get(pk=product_id)
+            check_on_offer(product)
+            check_quantity(product, quantity, held_by(product, buyer.email, excluding=preorder))
+            Product.objects.filter(pk=product.pk).update_what_is_left(
+                preorder_reserved=F("preorder_reserved") + quantity
+            )
     except IntegrityError:
         # The same token raced in on another connection and won: that pre-order is this one.
         return PreOrder.objects.get(form_token=form_token), False
@@ -265,7 +280,7 @@ def release(product: Product) -> ReleaseSummary:
     queued again, and each charge's idempotency key means Stripe never takes one twice."""
     summary = ReleaseSummary()
     with transaction.atomic():
-        product = Product.objects.select_for_update().get(pk=product.pk)
+        product = Product.objects.select_for_update(no_key=True).get(pk=product.pk)
         if product.status != Product.Status.PRE_ORDER and product.released_at is None:
             raise ReleaseError(
                 f"“{product.title}” is not on pre-order, so there is nothing to release."
@@ -369,7 +384,9 @@ def update_address(preorder_pk: int, address: dict) -> PreOrder:
     """Change where a pre-order goes, until release. The delivery charge stays as agreed."""
     with transaction.atomic():
         preorder = (
-            PreOrder.objects.select_for_update().select_related("product").get(pk=preorder_pk)
+            PreOrder.objects.select_for_update(no_key=True)
+            .select_related("product")
+            .get(pk=preorder_pk)
         )
         if not preorder.can_be_changed_by_buyer:
             raise PreOrderError("This pre-order's address can no longer be changed here.")

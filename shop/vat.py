@@ -116,13 +116,13 @@ def in_refund(given_back: Sequence[RefundedUnits], amount: int, paid: int, paid_
 def seller_vat_number() -> str:
     """The shop's VAT registration number (its default site's), or "" when it is not
     registered and charges no VAT. Read from the cached site data."""
-    from wagtail.models import Site
-
     from cms import sitedata
     from shop.models import ShopDetails
 
     def read() -> str:
-        site = Site.objects.filter(is_default_site=True).first()
-        return ShopDetails.for_site(site).vat_number if site else ""
+        # Read only: a site whose details were never saved has none, and creating the row
+        # here (as `for_site` does) would make concurrent checkouts wait on each other.
+        details = ShopDetails.objects.filter(site__is_default_site=True)
+        return details.values_list("vat_number", flat=True).first() or ""
 
     return sitedata.cached("shop-vat-number", read)

@@ -208,7 +208,7 @@ class Order(Purchase):
 
         if status in self.ENDED_UNPAID:
             self.give_back_stock()
-            for preorder in self.preorders.select_for_update().select_related("product"):
+            for preorder in self.preorders.select_for_update(no_key=True).select_related("product"):
                 if preorder.can_become(preorder.Status.EXPIRED):
                     preorder.transition_to(preorder.Status.EXPIRED)
             emails.queue("order_cancelled", self)  # the registry says whose buyer is told
@@ -216,7 +216,7 @@ class Order(Purchase):
             self.processing_at = timezone.now()
             emails.queue("order_processing", self)
         elif status == self.Status.PAID:
-            for preorder in self.preorders.select_for_update().select_related("product"):
+            for preorder in self.preorders.select_for_update(no_key=True).select_related("product"):
                 if preorder.status == preorder.Status.AWAITING_CHECKOUT:
                     preorder.confirm_with_order(self, payment or Payment())
             self.remove_bought_items_from_basket()
@@ -232,7 +232,7 @@ class Order(Purchase):
             self.refunded_at = timezone.now()
             # All of the payment is back, so are the pre-orders it paid for (not those paid or
             # saved for separately, on release).
-            for preorder in self.preorders.select_for_update().select_related("product"):
+            for preorder in self.preorders.select_for_update(no_key=True).select_related("product"):
                 paid_with_order = preorder.stripe_payment_intent_id == self.stripe_payment_intent_id
                 if paid_with_order and preorder.can_become(preorder.Status.REFUNDED):
                     preorder.transition_to(preorder.Status.REFUNDED)
@@ -400,7 +400,11 @@ class OrderLine(VatCharged):
         if self.product_id is None:
             return
         if self.variant_id is not None:  # the product's lock first, even with unlimited stock
-            list(Product.objects.select_for_update().filter(pk=self.product_id).values("pk"))
+            list(
+                Product.objects.select_for_update(no_key=True)
+                .filter(pk=self.product_id)
+                .values("pk")
+            )
         Product.objects.filter(pk=self.product_id, stock__isnull=False).update_what_is_left(
             stock=F("stock") + units
         )

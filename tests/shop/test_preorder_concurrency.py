@@ -94,3 +94,23 @@ def test_baskets_and_the_form_racing_for_the_last_units_never_oversell():
     assert PreOrder.objects.filter(order__isnull=False).count() == orders
     assert Product.objects.get(pk=book.pk).preorder_reserved == 300
     assert Product.objects.get(pk=tote.pk).stock == 100 - orders
+
+
+def test_one_buyer_submitting_from_eight_tabs_at_once_never_passes_the_per_buyer_limit():
+    """The pre-order is written before the campaign's row is locked, so the limit is counted
+    again under the lock, where every earlier tab's pre-order is committed and seen."""
+    book = PreOrderProductFactory(title="Dirty Old Town", preorder_per_buyer_limit=4)
+
+    made, refused = race_collecting(
+        8,
+        lambda n: preorders.place_preorder(book.pk, 1, buyer(0), new_form_token()),
+        preorders.PreOrderError,
+    )
+
+    assert len(made) == 4 and len(refused) == 4
+    assert all(
+        error.message.startswith("You can pre-order up to 4 of “Dirty Old Town”.")
+        for error in refused
+    )
+    assert PreOrder.objects.filter(email="buyer0@example.com").count() == 4
+    assert Product.objects.get(pk=book.pk).preorder_reserved == 4
