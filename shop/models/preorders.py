@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -159,7 +160,10 @@ class PreOrder(Purchase, VatCharged):
         ]
         indexes = [
             models.Index(fields=["product", "status"]),
-            models.Index(fields=["email", "product"]),
+            # A buyer's pre-orders are found by email whatever its case (`email__iexact`, which
+            # is UPPER(email) on PostgreSQL); the per-buyer limit counts them under the
+            # campaign's row lock, so this must never be a scan of every pre-order.
+            models.Index(Upper("email"), F("product"), name="shop_preorder_buyer"),
         ]
 
     def get_absolute_url(self) -> str:
