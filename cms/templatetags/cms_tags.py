@@ -7,10 +7,8 @@ from django.utils.encoding import escape_uri_path
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from wagtail.admin.templatetags.wagtailuserbar import wagtailuserbar
-from wagtail.images.models import Filter, Picture
-from wagtail.images.shortcuts import get_renditions_or_not_found
 
-from cms import seo, sharing
+from cms import images, seo, sharing
 
 register = template.Library()
 
@@ -135,23 +133,8 @@ def same_as(item, other) -> bool:
 
 @register.simple_tag
 def responsive_picture(image, spec: str, **attrs):
-    """Wagtail's `{% picture image spec attrs %}`, minus repeated widths.
-
-    Wagtail never enlarges an image, so a picture narrower than a spec's largest width gets
-    several renditions of the same width, and `srcset` lists that width twice: invalid HTML,
-    and a choice the browser cannot make. Only the first rendition of each width (per format)
-    is kept; the first of all stays the fallback `<img>`, which gives the picture its size.
-    """
+    """Wagtail's `{% picture image spec attrs %}`, minus repeated widths (see
+    cms.images.picture_markup), remembered by each process."""
     if not image:
         return ""
-    renditions = get_renditions_or_not_found(image, Filter.expand_spec(spec))
-    widths_seen = set()
-    distinct = {}
-    for filter_spec, rendition in renditions.items():
-        image_format = next(
-            (part for part in filter_spec.split("|") if part.startswith("format-")), ""
-        )
-        if (image_format, rendition.width) not in widths_seen:
-            widths_seen.add((image_format, rendition.width))
-            distinct[filter_spec] = rendition
-    return Picture(distinct, attrs)
+    return images.picture_markup(image, spec, attrs)

@@ -234,7 +234,15 @@ EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "10"))
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "quire"}
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "quire"},
+    # Each process's own memory of the `<picture>` markup it has built (cms.images): keyed by
+    # everything the markup depends on, so it is never retired, only forgotten when full.
+    "pictures": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "quire-pictures",
+        "TIMEOUT": None,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
 
 # Whole public pages are kept in the cache and retired when editors change what they show

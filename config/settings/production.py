@@ -42,7 +42,7 @@ QUIRE_CACHE_KEY_PREFIX = env("QUIRE_CACHE_KEY_PREFIX", "") or cache_key_prefix(
     DATABASES["default"]  # noqa: F405
 )
 if env("REDIS_URL", ""):
-    CACHES = {
+    CACHES |= {  # noqa: F405
         "default": {
             # A Redis cache that a Redis refusing or hanging slows down instead of taking the
             # site down (config/cache.py): after one timeout each process leaves it alone for

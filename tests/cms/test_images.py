@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PILImage
 from wagtail.images.models import Image
+from wagtail.images.rect import Rect
 
 from cms import images
 from shop import images as shop_images
@@ -165,6 +166,43 @@ def test_a_picture_narrower_than_the_largest_size_lists_each_width_once(client, 
     for srcset in (picture.source["srcset"], picture.img["srcset"]):
         assert srcset_widths(srcset) == [1000, 800, 400]
     assert (picture.img["width"], picture.img["height"]) == ("1000", "600")
+
+
+def test_a_picture_drawn_again_is_remembered_without_reading_its_renditions(
+    django_assert_num_queries,
+):
+    make_image("Towpath", size=LARGE)
+    first, again = Image.objects.all(), Image.objects.all()  # as two requests would read it
+    drawn = images.picture_markup(first.get(), images.FIGURE, {"sizes": "100vw"})
+    image = again.get()
+
+    with django_assert_num_queries(0):
+        assert images.picture_markup(image, images.FIGURE, {"sizes": "100vw"}) == drawn
+    assert images.picture_markup(image, images.FIGURE, {"sizes": "50vw"}) != drawn
+
+
+def test_an_image_given_a_new_focal_point_is_drawn_from_its_new_crops():
+    image = make_image("Lock gates", size=LARGE)
+    before = images.picture_markup(image, images.POST_CARD, {})
+
+    image.set_focal_point(Rect(1200, 0, 1600, 400))
+    image.save()
+    after = images.picture_markup(Image.objects.get(pk=image.pk), images.POST_CARD, {})
+
+    urls = set(re.findall(r'(/media/[^" ]+)', after))
+    assert urls and urls.isdisjoint(re.findall(r'(/media/[^" ]+)', before))
+    stored = {rendition.url for rendition in image.renditions.all()}
+    assert urls <= stored
+
+
+def test_an_image_retitled_is_drawn_with_its_new_alt_text():
+    image = make_image("Canal at dusk", size=LARGE)
+    assert 'alt="Canal at dusk"' in images.picture_markup(image, images.FIGURE, {})
+
+    image.title = "Canal at dawn"
+    image.save()
+
+    assert 'alt="Canal at dawn"' in images.picture_markup(image, images.FIGURE, {})
 
 
 def test_webp_and_jpeg_renditions_are_really_those_formats(client, make_post):
