@@ -58,8 +58,12 @@ def picture_markup(image: AbstractImage, spec: str, attrs: dict) -> SafeString:
     key = _picture_key(image, spec, attrs)
     markup = remembered.get(key)
     if markup is None:
-        markup = str(Picture(_distinct_widths(image, spec), attrs).__html__())
-        remembered.set(key, markup)
+        renditions = _distinct_widths(image, spec)
+        markup = str(Picture(renditions, attrs).__html__())
+        # An original that could not be read gives unsaved "not-found" stand-ins: drawn as a
+        # broken picture this time, never remembered, so the next request tries again.
+        if all(rendition.pk for rendition in renditions.values()):
+            remembered.set(key, markup)
     return mark_safe(markup)
 
 

@@ -205,6 +205,19 @@ def test_an_image_retitled_is_drawn_with_its_new_alt_text():
     assert 'alt="Canal at dawn"' in images.picture_markup(image, images.FIGURE, {})
 
 
+def test_a_picture_whose_original_cannot_be_read_is_drawn_again_once_it_can():
+    image = make_image("Towpath", size=LARGE)
+    original = Path(image.file.path)
+    away = original.with_name(original.name + ".away")
+    original.rename(away)  # the storage lost it for a moment
+    assert "not-found" in images.picture_markup(image, images.FIGURE, {})
+
+    away.rename(original)
+
+    drawn = images.picture_markup(Image.objects.get(pk=image.pk), images.FIGURE, {})
+    assert "not-found" not in drawn and 'width="1200"' in drawn
+
+
 def test_webp_and_jpeg_renditions_are_really_those_formats(client, make_post):
     post = make_post(body=[figure(make_image("Towpath", size=LARGE))])
     picture = soup(client.get(post.url)).select_one(".post-body picture")
