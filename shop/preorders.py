@@ -152,7 +152,9 @@ def place_preorder(
                     raise PreOrderError(
                         f"Please choose the {product.option_label.lower()}.", "variant"
                     )
-            check_quantity(product, quantity, held_by(product, buyer.email))  # early word
+            # An early word on the cap and the limit, as far as they are known without the lock
+            # (the buyer's own pre-orders are counted once, under it, below).
+            check_quantity(product, quantity, already=0)
             zone = shipping.zone_for_country(buyer.country)
             if zone is None:
                 raise PreOrderError(
