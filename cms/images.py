@@ -87,7 +87,7 @@ def _picture_key(image: AbstractImage, spec: str, attrs: dict) -> str:
     attributes. `created_at` tells apart an image deleted and another made with its id."""
     facts = (
         image.pk,
-        image.created_at.isoformat() if image.created_at else "",
+        image.created_at,
         image.file.name,
         image.file_hash,
         image.width,
@@ -97,7 +97,7 @@ def _picture_key(image: AbstractImage, spec: str, attrs: dict) -> str:
         image.focal_point_width,
         image.focal_point_height,
         image.title,
-        getattr(image, "description", ""),
+        image.description,
         spec,
         sorted((name, repr(value)) for name, value in attrs.items()),
     )
