@@ -93,6 +93,12 @@ def test_a_later_change_of_rate_rewrites_no_sale(registered, tote, fake_stripe):
     assert [(line.vat_rate, line.vat) for line in order.lines.all()] == [("standard", 200)]
 
 
+def test_reading_the_vat_number_of_a_shop_whose_details_were_never_saved_writes_nothing(home):
+    """Checkouts read it concurrently: creating the details row on a read made them queue."""
+    assert vat.seller_vat_number() == ""
+    assert not ShopDetails.objects.exists()
+
+
 def test_a_shop_without_a_vat_number_records_and_shows_no_vat(home, tote, fake_stripe):
     order = paid_order(fake_stripe, (tote, 1))
 
