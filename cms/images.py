@@ -29,7 +29,7 @@ import hashlib
 
 from django.core.cache import caches
 from django.utils.safestring import SafeString, mark_safe
-from wagtail.images.models import AbstractImage, Filter, Picture
+from wagtail.images.models import AbstractImage, Filter, Picture, SourceImageIOError
 from wagtail.images.shortcuts import get_renditions_or_not_found
 
 # Post body images, up to the 38rem text column.
@@ -58,17 +58,20 @@ def picture_markup(image: AbstractImage, spec: str, attrs: dict) -> SafeString:
     key = _picture_key(image, spec, attrs)
     markup = remembered.get(key)
     if markup is None:
-        renditions = _distinct_widths(image, spec)
-        markup = str(Picture(renditions, attrs).__html__())
-        # An original that could not be read gives unsaved "not-found" stand-ins: drawn as a
-        # broken picture this time, never remembered, so the next request tries again.
-        if all(rendition.pk for rendition in renditions.values()):
+        specs = Filter.expand_spec(spec)
+        try:
+            renditions, readable = image.get_renditions(*specs), True
+        except SourceImageIOError:
+            # The original could not be read: drawn as Wagtail's broken-picture stand-ins this
+            # time, never remembered, so the next request tries again.
+            renditions, readable = get_renditions_or_not_found(image, specs), False
+        markup = str(Picture(_distinct_widths(renditions), attrs).__html__())
+        if readable:
             remembered.set(key, markup)
     return mark_safe(markup)
 
 
-def _distinct_widths(image: AbstractImage, spec: str) -> dict:
-    renditions = get_renditions_or_not_found(image, Filter.expand_spec(spec))
+def _distinct_widths(renditions: dict) -> dict:
     widths_seen = set()
     distinct = {}
     for filter_spec, rendition in renditions.items():
