@@ -184,3 +184,35 @@ def test_every_block_in_the_picker_shows_a_preview(demo_site, editor_page):
         preview = page.frame_locator("iframe[src*='block-preview']")
         expect(preview.locator(".wrap > *").first).to_be_visible()
         expect(page.get_by_text(str(block.meta.description), exact=True)).to_be_visible()
+
+
+def test_editor_rewrites_a_posts_cover_description_in_the_image_library_and_readers_see_it(
+    demo_site, browser, editor, tmp_path
+):
+    """The post as cached and its picture as each app process remembers it (cms.images) both
+    follow an edit of the image itself, made where editors make it: Images in the admin."""
+    post = BlogPage.objects.live().exclude(cover_image=None).order_by("pk").first()
+    image = post.cover_image
+    assert image.description  # what its alt text says
+    reader = browser.new_page(viewport={"width": 1280, "height": 1000})
+    reader.set_default_timeout(15_000)
+    reader.goto(demo_site + post.url)
+    cover = reader.locator("figure.cover picture img")
+    expect(cover).to_have_attribute("alt", image.description)
+    reader.goto(demo_site + post.url)  # now from the page cache; its picture is remembered
+
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.set_default_timeout(15_000)
+    log_in(page, demo_site, editor.username)
+    page.goto(demo_site + reverse("wagtailimages:edit", args=[image.pk]))
+    page.get_by_label("Description").fill("The Echo folded beside a mug of tea at first light")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text("updated")
+    page.close()
+
+    reader.goto(demo_site + post.url)
+    expect(cover).to_have_attribute("alt", "The Echo folded beside a mug of tea at first light")
+    expect(cover).to_have_js_property("complete", True)
+    assert cover.evaluate("img => img.naturalWidth") > 0  # the remembered renditions still load
+    reader.screenshot(path=tmp_path / "post-after-edit.png")
+    reader.close()
