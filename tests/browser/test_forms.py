@@ -38,6 +38,42 @@ def test_a_refused_pre_order_starts_the_buyer_on_a_summary_that_leads_to_each_fi
     assert PreOrder.objects.get().postcode == "M5 4WT"
 
 
+def test_a_buyer_at_the_per_buyer_limit_is_told_on_the_form_and_nothing_more_is_reserved(
+    demo_site, page
+):
+    """The buyer's own pre-orders are counted under the campaign's lock, after the new one is
+    written: a refusal there must still reach the form as a message and leave nothing behind."""
+    from shop.models import Product
+
+    def pre_order(quantity: str) -> None:
+        page.goto(demo_site + "/pre-order/")
+        fill_in_pre_order(page, quantity=quantity)
+        page.get_by_label("I have read the terms").check()
+        page.get_by_role("button", name="Place my pre-order").click()
+
+    pre_order("4")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you")
+    reserved = Product.objects.get(slug="dirty-old-town").preorder_reserved
+    pre_order("2")
+
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text(
+        "You can pre-order up to 5 of “Dirty Old Town”. You already have 4 reserved."
+    )
+    summary.get_by_role("link", name="How many?").click()
+    expect(page.get_by_label("How many?")).to_be_focused()
+    expect(page.get_by_label("Email")).to_have_value("ruth@example.com")
+    assert PreOrder.objects.filter(email="ruth@example.com").count() == 1
+    assert Product.objects.get(slug="dirty-old-town").preorder_reserved == reserved
+
+    page.get_by_label("How many?").fill("1")
+    page.get_by_label("I have read the terms").check()
+    page.get_by_role("button", name="Place my pre-order").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you")
+    assert PreOrder.objects.filter(email="ruth@example.com").count() == 2
+
+
 def test_the_consent_box_is_big_enough_to_tap(demo_site, browser):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
