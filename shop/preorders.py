@@ -4,7 +4,8 @@ Invariants:
 - a campaign never takes more units than its cap: units are counted on the product row, which
   is locked while a pre-order is placed, so fifty buyers at once can never share ten units.
   The lock is taken last, when the pre-order and its emails are written, and held only for the
-  cap check and the counter: buyers of one product queue for those alone;
+  cap check, the count of the buyer's own pre-orders and the counter: buyers of one product
+  queue for those alone;
 - a buyer never holds more than the per-buyer limit across their live pre-orders;
 - one form submission makes one pre-order, however often it is resubmitted (its one-time token
   is unique);
